@@ -1,0 +1,146 @@
+import { fail } from "../fail.js";
+import {
+  HASH_BLOCK_BYTES,
+  HashAlgorithm,
+  NativeDigest,
+  compressBlock,
+  copyWords,
+  digest,
+  finishHash,
+} from "./hash.js";
+
+/**
+ * HMAC (RFC 2104) with the key schedule done once.
+ *
+ * RFC 2104 section 4 notes that the hashes of (K ^ ipad) and (K ^ opad) can be precomputed and
+ * stored. A token computes many codes with one key, so a prepared key holds those two
+ * intermediate states and each HMAC over a short message then costs 2 compressions instead
+ * of 4. When the platform supplies a native digest (one-shot, no resumable state) the key
+ * holds the two 64-byte padded keys instead.
+ */
+export interface HmacKey {
+  hash: HashAlgorithm;
+  /** State after absorbing K ^ ipad (pure path). */
+  innerState: number[];
+  /** State after absorbing K ^ opad (pure path). */
+  outerState: number[];
+  /** Native one-shot digest, or null for the pure path. */
+  native: NativeDigest | null;
+  /** K ^ ipad and K ^ opad as bytes (native path only; empty otherwise). */
+  innerPad: number[];
+  outerPad: number[];
+}
+
+const IPAD = 0x36;
+const OPAD = 0x5c;
+
+function padBlockWords(key: number[], pad: number): number[] {
+  const block: number[] = [];
+  for (let j = 0; j < 16; j++) {
+    let w = 0;
+    for (let k = 0; k < 4; k++) {
+      const p = (j << 2) + k;
+      const b = p < key.length ? key[p] : 0;
+      w = (w << 8) | (b ^ pad);
+    }
+    block.push(w);
+  }
+  return block;
+}
+
+function padBytes(key: number[], pad: number): number[] {
+  const bytes: number[] = [];
+  for (let p = 0; p < HASH_BLOCK_BYTES; p++) {
+    bytes.push((p < key.length ? key[p] : 0) ^ pad);
+  }
+  return bytes;
+}
+
+/**
+ * Prepares an HMAC key. Keys longer than the block are hashed first (RFC 2104 section 2).
+ * An empty key is refused: no OTP secret is empty, so an empty one is a caller's mistake.
+ */
+export function prepareHmacKey(hash: HashAlgorithm, key: number[], native: NativeDigest | null): HmacKey {
+  if (key.length === 0) {
+    fail("the secret is empty");
+  }
+  let k = key;
+  if (k.length > HASH_BLOCK_BYTES) {
+    k = native !== null ? native(k) : digest(hash, k);
+  }
+  if (native !== null) {
+    return {
+      hash: hash,
+      innerState: [],
+      outerState: [],
+      native: native,
+      innerPad: padBytes(k, IPAD),
+      outerPad: padBytes(k, OPAD),
+    };
+  }
+  const innerState = copyWords(hash.initialState);
+  compressBlock(hash, innerState, padBlockWords(k, IPAD));
+  const outerState = copyWords(hash.initialState);
+  compressBlock(hash, outerState, padBlockWords(k, OPAD));
+  return { hash: hash, innerState: innerState, outerState: outerState, native: null, innerPad: [], outerPad: [] };
+}
+
+function concat(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    out.push(a[i]);
+  }
+  for (let i = 0; i < b.length; i++) {
+    out.push(b[i]);
+  }
+  return out;
+}
+
+/** HMAC of a byte message of any length; returns the MAC bytes. */
+export function hmac(key: HmacKey, message: number[]): number[] {
+  const native = key.native;
+  if (native !== null) {
+    return native(concat(key.outerPad, native(concat(key.innerPad, message))));
+  }
+  const inner = finishHash(key.hash, copyWords(key.innerState), HASH_BLOCK_BYTES, message);
+  return finishHash(key.hash, copyWords(key.outerState), HASH_BLOCK_BYTES, inner);
+}
+
+/**
+ * HMAC of an 8-byte message given as two words (an OTP counter, RFC 4226 section 5.2), built
+ * straight into hash blocks: exactly 2 compressions on the pure path, no byte arrays.
+ * Returns the MAC as words (5 or 8); the returned array is fresh.
+ */
+export function hmacCounterWords(key: HmacKey, high: number, low: number): number[] {
+  const hash = key.hash;
+  const native = key.native;
+  if (native !== null) {
+    const message = [
+      (high >>> 24) & 255, (high >>> 16) & 255, (high >>> 8) & 255, high & 255,
+      (low >>> 24) & 255, (low >>> 16) & 255, (low >>> 8) & 255, low & 255,
+    ];
+    const mac = hmac(key, message);
+    const words: number[] = [];
+    for (let i = 0; i < mac.length; i = i + 4) {
+      words.push((mac[i] << 24) | (mac[i + 1] << 16) | (mac[i + 2] << 8) | mac[i + 3]);
+    }
+    return words;
+  }
+  // Inner block: counter (8 bytes), 0x80, zeros, bit length of ipad block + 8 bytes = 576.
+  const inner = copyWords(key.innerState);
+  compressBlock(hash, inner, [high, low, 0x80000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 576]);
+  // Outer block: inner digest, 0x80, zeros, bit length of opad block + digest.
+  const block: number[] = [];
+  const n = hash.digestWords;
+  for (let i = 0; i < n; i++) {
+    block.push(inner[i]);
+  }
+  block.push(0x80000000);
+  while (block.length < 15) {
+    block.push(0);
+  }
+  block.push((HASH_BLOCK_BYTES + (n << 2)) << 3);
+  const outer = copyWords(key.outerState);
+  compressBlock(hash, outer, block);
+  return outer;
+}

@@ -1,0 +1,85 @@
+/**
+ * `npm run build`: the three builds of the portable core (and, as they arrive, of the
+ * firmware). Fails loudly when an artifact would not run on its target.
+ *
+ *   dist/espruino/tokensmith-core.js      ES5, defines global TokensmithCore (minified)
+ *   dist/espruino/tokensmith-core.debug.js  the same, unminified, for reading
+ *   dist/lua/tokensmith-core-51.lua       Lua 5.1 + bitop (NodeMCU ESP8266)
+ *   dist/lua/tokensmith-core-53.lua       Lua 5.3, also with 32-bit integers (NodeMCU ESP32)
+ *   dist/node/                           the Node build of shared/ and host/ (tsc)
+ */
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { minify } from "terser";
+import { bundleForEspruino } from "./espruino-bundle.js";
+import { findEs5Problems, runLikeEspruino } from "./es5-check.js";
+import { bundleForLua } from "./lua-bundle.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dist = path.join(root, "dist");
+const coreEntry = path.join(root, "shared/core.ts");
+
+/** Minifies for a small Espruino heap without constructs Espruino mishandles. */
+export async function minifyForEspruino(code: string): Promise<string> {
+  const result = await minify(code, {
+    ecma: 5,
+    compress: { hoist_funs: false, passes: 2 },
+    mangle: true,
+    format: { ascii_only: true, semicolons: true },
+  });
+  return result.code!;
+}
+
+/** Fails the build when the script would not run on Espruino. */
+function assertRunsOnEspruino(file: string, code: string, globalName: string): void {
+  const problems = findEs5Problems(code);
+  if (problems.length > 0) {
+    throw new Error(`${file}:\n${problems.map((p) => `  at ${p.position}: ${p.message}`).join("\n")}`);
+  }
+  const context = runLikeEspruino(code);
+  if (typeof context[globalName] !== "object") {
+    throw new Error(`${file} does not define the global ${globalName}`);
+  }
+}
+
+async function buildEspruinoCore(): Promise<void> {
+  const bundle = bundleForEspruino(coreEntry, "TokensmithCore", root);
+  const outDir = path.join(dist, "espruino");
+  mkdirSync(outDir, { recursive: true });
+  const minified = await minifyForEspruino(bundle.code);
+  for (const [name, code] of [["tokensmith-core.debug.js", bundle.code], ["tokensmith-core.js", minified]]) {
+    const file = path.join(outDir, name);
+    assertRunsOnEspruino(path.relative(root, file), code, "TokensmithCore");
+    writeFileSync(file, code);
+  }
+  console.log(`espruino  dist/espruino/tokensmith-core.js  ${minified.length} bytes (${bundle.code.length} unminified), ${bundle.modules.length} modules`);
+}
+
+function buildLuaCore(): void {
+  for (const flavour of ["51", "53"] as const) {
+    const outFile = path.join(dist, "lua", `tokensmith-core-${flavour}.lua`);
+    const code = bundleForLua(coreEntry, flavour, outFile, root);
+    console.log(`lua       dist/lua/tokensmith-core-${flavour}.lua  ${code.length} bytes`);
+  }
+}
+
+function buildNode(): void {
+  execFileSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")], {
+    stdio: "inherit",
+  });
+  console.log("node      dist/node/");
+}
+
+async function main(): Promise<void> {
+  rmSync(dist, { recursive: true, force: true });
+  await buildEspruinoCore();
+  buildLuaCore();
+  buildNode();
+}
+
+main().catch((error) => {
+  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
