@@ -7,6 +7,7 @@ local function unhex(h)
 end
 
 local function word(s)
+  if s:find("[.e]") then return tonumber(s) end -- a fraction, to test that it is refused
   local negative = s:sub(1, 1) == "-"
   if negative then s = s:sub(2) end
   local w = 0

@@ -21,17 +21,11 @@ local function tobit(x)
   if x >= 2147483648.0 then x = x - 4294967296.0 end
   return math.tointeger(x)
 end
-local function fold(op)
-  return function(a, ...)
-    a = tobit(a)
-    for _, b in ipairs({...}) do a = op(a, tobit(b)) end
-    return a
-  end
-end
+-- TSTL emits two-operand calls only, so fixed arity (no vararg tables: fengari is slow enough).
 bit = {
-  band = fold(function(a, b) return a & b end),
-  bor = fold(function(a, b) return a | b end),
-  bxor = fold(function(a, b) return a ~ b end),
+  band = function(a, b) return tobit(a) & tobit(b) end,
+  bor = function(a, b) return tobit(a) | tobit(b) end,
+  bxor = function(a, b) return tobit(a) ~ tobit(b) end,
   bnot = function(a) return ~tobit(a) end,
   lshift = function(a, n) return tobit(a) << n end,
   rshift = function(a, n) return tobit(a) >> n end,

@@ -147,7 +147,7 @@ function espruinoRuntime(binary: string): Runtime {
       const begin = stdout.indexOf("<<<BEGIN>>>");
       const end = stdout.indexOf("<<<END>>>");
       if (begin < 0 || end < 0) throw new Error(`espruino printed no results:\n${stdout.slice(-2000)}`);
-      return parseResults(stdout.slice(begin + 12, end), list.length);
+      return parseResults(stdout.slice(begin + 11, end).replace(/\r/g, ""), list.length);
     },
   };
 }

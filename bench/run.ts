@@ -1,0 +1,5 @@
+/** `npm run bench`: prints figures; asserts nothing. */
+import { runCoreBenchmarks } from "./core.bench.js";
+
+console.log(`tokensmith benchmarks  node ${process.version}  ${new Date().toISOString()}\n`);
+runCoreBenchmarks();
