@@ -69,15 +69,15 @@ export function withoutHoisting(code: string): string {
   walk.full(program, (node: any) => {
     if (node.type === "FunctionDeclaration") declarations.push(node);
   });
-  // Edit from the end so earlier positions stay valid; nested declarations are inside
-  // outer ones, so process by descending start and rewrite only the head and tail.
-  declarations.sort((a, b) => b.start - a.start);
-  let out = code;
+  // Insertions at original offsets, applied from the end; where one function ends exactly
+  // where the next starts, the ";" must land before the "var".
+  const edits: [number, number, string][] = [];
   for (const fn of declarations) {
-    const name = fn.id.name;
-    out = out.slice(0, fn.end) + ";" + out.slice(fn.end);
-    out = out.slice(0, fn.start) + `var ${name} = ` + out.slice(fn.start);
+    edits.push([fn.start, 0, `var ${fn.id.name} = `], [fn.end, 1, ";"]);
   }
+  edits.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  let out = code;
+  for (const [at, , text] of edits) out = out.slice(0, at) + text + out.slice(at);
   return out;
 }
 
