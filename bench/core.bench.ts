@@ -95,7 +95,7 @@ print("RESULT " + prepared.toFixed(2) + " " + oneShot.toFixed(2) + " " + mem.usa
 process.exit ? process.exit(0) : quit();
 `,
   );
-  const out = execFileSync(espruino, [script], { encoding: "utf8", timeout: 600_000 });
+  const out = execFileSync(espruino, [script], { cwd: dir, encoding: "utf8", timeout: 600_000 });
   const match = /RESULT (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(out);
   if (!match) {
     row("real Espruino interpreter", `no result: ${out.slice(-300)}`);

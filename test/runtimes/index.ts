@@ -143,7 +143,7 @@ function espruinoRuntime(binary: string): Runtime {
           `var __out = __driver(TokensmithCore, ${JSON.stringify(casesText)});\n` +
           `print("<<<BEGIN>>>"); print(__out); print("<<<END>>>");\nprocess.exit ? process.exit(0) : quit();\n`,
       );
-      const stdout = execFileSync(binary, [script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+      const stdout = execFileSync(binary, [script], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
       const begin = stdout.indexOf("<<<BEGIN>>>");
       const end = stdout.indexOf("<<<END>>>");
       if (begin < 0 || end < 0) throw new Error(`espruino printed no results:\n${stdout.slice(-2000)}`);
