@@ -22,6 +22,11 @@ export function divideWord(n: number, d: number): number {
   return quotient;
 }
 
+/** n mod d for an unsigned 32-bit word n and 1 <= d <= 65535 (exact; the result is small). */
+export function remainderWord(n: number, d: number): number {
+  return (n - divideWord(n, d) * d) | 0;
+}
+
 /**
  * The TOTP time-step counter T = floor((unixTime - t0) / period) (RFC 6238 section 4.2), as a
  * word. Times run to 2^32 - 1 (the year 2106), so T always fits in the low word.

@@ -1,0 +1,40 @@
+/**
+ * The in-process simulated token as a transport (`--port sim`): bytes go straight into its
+ * emulated UART; its answers come back synchronously, in virtual time.
+ */
+import { Listeners, TransportError, type Transport } from "./transport.js";
+import type { SimulatedToken } from "../../hardware/sim/token.js";
+
+export class SimTransport implements Transport {
+  readonly description = "sim";
+  private readonly data = new Listeners<string>();
+  private readonly closed = new Listeners<string>();
+  private open = true;
+  private readonly detach: () => void;
+
+  constructor(readonly token: SimulatedToken) {
+    const forward = (text: string) => this.data.emit(text);
+    token.on("uart", forward);
+    this.detach = () => token.off("uart", forward);
+  }
+
+  async write(text: string): Promise<void> {
+    if (!this.open) throw new TransportError("the simulated token's link is closed");
+    this.token.sendToToken(text);
+  }
+
+  onData(listener: (text: string) => void): () => void {
+    return this.data.add(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    return this.closed.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.detach();
+    this.closed.emit("closed");
+  }
+}
