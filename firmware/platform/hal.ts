@@ -47,8 +47,9 @@ export interface Hal {
   /** The file's bytes as a byte string, or null when there is no such file. */
   storageRead: (this: void, name: string) => string | null;
   /**
-   * Writes a whole file (replacing any old one; the old copy is erased first, so a power cut
-   * mid-write can lose the file: callers keep two copies). Returns false when flash is full.
+   * Writes a whole file, replacing any old one. The old copy is erased first, so a power cut
+   * mid-write, or a full flash (Espruino throws "Unable to find or create file" after erasing),
+   * loses the file: callers keep two copies. Returns false when the write failed.
    */
   storageWrite: (this: void, name: string, data: string) => boolean;
   storageErase: (this: void, name: string) => void;
