@@ -22,9 +22,19 @@ export function divideWord(n: number, d: number): number {
   return quotient;
 }
 
-/** n mod d for an unsigned 32-bit word n and 1 <= d <= 65535 (exact; the result is small). */
+/**
+ * n mod d for an unsigned 32-bit word n and 1 <= d <= 65535, by the same long division
+ * (not n - q * d: on a 64-bit Lua a word held as a negative number would not fold back).
+ */
 export function remainderWord(n: number, d: number): number {
-  return (n - divideWord(n, d) * d) | 0;
+  let remainder = 0;
+  for (let bit = 31; bit >= 0; bit--) {
+    remainder = (remainder << 1) | ((n >>> bit) & 1);
+    if (remainder >= d) {
+      remainder = remainder - d;
+    }
+  }
+  return remainder;
 }
 
 /**

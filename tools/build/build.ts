@@ -14,12 +14,13 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { minify } from "terser";
 import { bundleForEspruino } from "./espruino-bundle.js";
-import { findEs5Problems, runLikeEspruino } from "./es5-check.js";
+import { findEs5Problems, runLikeEspruino, withoutHoisting } from "./es5-check.js";
 import { bundleForLua } from "./lua-bundle.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dist = path.join(root, "dist");
 const coreEntry = path.join(root, "shared/core.ts");
+const firmwareEntry = path.join(root, "firmware/platform/espruino/main.ts");
 
 /** Minifies for a small Espruino heap without constructs Espruino mishandles. */
 export async function minifyForEspruino(code: string): Promise<string> {
@@ -57,6 +58,25 @@ async function buildEspruinoCore(): Promise<void> {
   console.log(`espruino  dist/espruino/tokensmith-core.js  ${minified.length} bytes (${bundle.code.length} unminified), ${bundle.modules.length} modules`);
 }
 
+/**
+ * The token firmware: the same flattening, entry firmware/platform/espruino/main.ts. Checked
+ * statically here (it needs the board's globals to run); the simulator runs it in the tests.
+ */
+async function buildEspruinoFirmware(): Promise<void> {
+  const bundle = bundleForEspruino(firmwareEntry, "TokensmithFirmware", root);
+  const outDir = path.join(dist, "espruino");
+  const minified = await minifyForEspruino(bundle.code);
+  for (const [name, code] of [["tokensmith-firmware.debug.js", bundle.code], ["tokensmith-firmware.js", minified]]) {
+    const problems = findEs5Problems(code);
+    if (problems.length > 0) {
+      throw new Error(`dist/espruino/${name}:\n${problems.map((p) => `  at ${p.position}: ${p.message}`).join("\n")}`);
+    }
+    withoutHoisting(code); // parses: the de-hoisted form is what the simulator's check runs
+    writeFileSync(path.join(outDir, name), code);
+  }
+  console.log(`espruino  dist/espruino/tokensmith-firmware.js  ${minified.length} bytes (${bundle.code.length} unminified), ${bundle.modules.length} modules`);
+}
+
 function buildLuaCore(): void {
   for (const flavour of ["51", "53"] as const) {
     const outFile = path.join(dist, "lua", `tokensmith-core-${flavour}.lua`);
@@ -75,6 +95,7 @@ function buildNode(): void {
 async function main(): Promise<void> {
   rmSync(dist, { recursive: true, force: true });
   await buildEspruinoCore();
+  await buildEspruinoFirmware();
   buildLuaCore();
   buildNode();
 }

@@ -1,0 +1,467 @@
+/**
+ * The token's side of the wire protocol (shared/protocol/PROTOCOL.md): decodes host frames
+ * from the console UART, runs each command once, answers every frame.
+ *
+ * Never a crash, never a change on bad input: every field is checked before anything is
+ * written, and anything thrown while running a command becomes an error answer. No answer
+ * carries a secret, and error messages never echo a secret field's value.
+ */
+import { hmac, prepareHmacKey } from "../../shared/otp/hmac.js";
+import { SHA256 } from "../../shared/otp/hash.js";
+import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
+import { parseWhole } from "../../shared/codec/decimal.js";
+import { Frame, MAX_FRAME_BYTES, PROTOCOL_VERSION, addField, decodeFrame, encodeFrame, fieldValue } from "../../shared/protocol/frame.js";
+import { LineReader, newLineReader, pushChunk } from "../../shared/protocol/line-reader.js";
+import {
+  ERR_AUTH_FAILED,
+  ERR_AUTH_REQUIRED,
+  ERR_BAD_ARGUMENT,
+  ERR_BAD_FRAME,
+  ERR_NOT_ALLOWED,
+  ERR_NOT_PROVISIONED,
+  ERR_STORAGE_FULL,
+  ERR_TOO_LONG,
+  ERR_UNKNOWN_COMMAND,
+  SMALL_STEP_SECONDS,
+  UNAUTHORISED_DRIFT_BUDGET_SECONDS,
+  VERIFY_PREFIX,
+  authMessage,
+  errorFrame,
+  okFrame,
+} from "../../shared/protocol/commands.js";
+import { writeRtc } from "../drivers/ds3231.js";
+import { Profile, TokenRecord, saveRecord, wipeRecords } from "../store/records.js";
+import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
+import { MAX_PROFILES } from "./settings.js";
+import { Token, keyOfProfile, reloadRecord, showCurrentScreen, tokenState } from "./token.js";
+import { macOfText, totpAt } from "./profile-codes.js";
+
+export interface Session {
+  token: Token;
+  reader: LineReader;
+  /** The last request's sequence number and CRC, and the answer sent (for retries). */
+  lastSeq: number;
+  lastCrc: string;
+  lastAnswer: string;
+  /** The nonce issued by NONCE, "" when none is outstanding. */
+  nonce: string;
+  /** Runs after the answer has been sent (REBOOT, MAINTENANCE); null for none. */
+  after: (() => void) | null;
+}
+
+/** A command's outcome: an answer frame, or an error to wrap. */
+function fault(seq: number, code: string, message: string): Frame {
+  return errorFrame(seq, code, message);
+}
+
+function textBytes(text: string): number[] {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    bytes.push(text.charCodeAt(i) & 255);
+  }
+  return bytes;
+}
+
+/** Equal strings, in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) {
+    difference = difference | (a.charCodeAt(i) ^ b.charCodeAt(i));
+  }
+  return difference === 0;
+}
+
+function isHexText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return false;
+    }
+  }
+  return (text.length & 1) === 0;
+}
+
+function isSerialText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95;
+    if (!ok) {
+      return false;
+    }
+  }
+  return text.length >= 1 && text.length <= 32;
+}
+
+/**
+ * Checks `auth` against the outstanding nonce (used up either way). Returns "" when
+ * authorised, else the error code.
+ */
+function checkAuth(session: Session, frame: Frame): string {
+  const auth = fieldValue(frame, "auth");
+  if (auth === null) {
+    return ERR_AUTH_REQUIRED;
+  }
+  const record = session.token.record;
+  const nonce = session.nonce;
+  session.nonce = "";
+  if (record === null || nonce === "") {
+    return ERR_AUTH_FAILED;
+  }
+  const key = prepareHmacKey(SHA256, record.managementKey, null);
+  const expected = bytesToHex(hmac(key, textBytes(authMessage(nonce, frame))));
+  return sameText(expected, auth) ? "" : ERR_AUTH_FAILED;
+}
+
+function authError(seq: number, code: string, what: string): Frame {
+  if (code === ERR_AUTH_REQUIRED) {
+    return fault(seq, code, what + " needs auth: ask NONCE, then send auth=HMAC-SHA256(management key, ...)");
+  }
+  return fault(seq, code, "auth does not match (the nonce is used up: ask NONCE again)");
+}
+
+function hello(session: Session, frame: Frame): Frame {
+  const token = session.token;
+  const answer = okFrame(frame.seq);
+  const record = token.record;
+  addField(answer, "model", MODEL);
+  addField(answer, "firmware", FIRMWARE_VERSION);
+  addField(answer, "protocol", String(PROTOCOL_VERSION));
+  addField(answer, "serial", record !== null ? record.serial : "");
+  addField(answer, "id", token.hal.deviceId());
+  addField(answer, "state", tokenState(token));
+  addField(answer, "profiles", String(record !== null ? record.profiles.length : 0));
+  if (record !== null) {
+    for (let i = 0; i < record.profiles.length; i++) {
+      addField(answer, "label" + String(i + 1), record.profiles[i].label);
+    }
+  }
+  addField(answer, "time", String(token.hal.nowSeconds()));
+  addField(answer, "clock", token.clockOk ? "ok" : "lost");
+  addField(answer, "hash", token.hal.nativeSha1 !== null ? "native" : "pure");
+  return answer;
+}
+
+function time(session: Session, frame: Frame): Frame {
+  const answer = okFrame(frame.seq);
+  addField(answer, "time", String(session.token.hal.nowSeconds()));
+  addField(answer, "clock", session.token.clockOk ? "ok" : "lost");
+  return answer;
+}
+
+function nonce(session: Session, frame: Frame): Frame {
+  session.nonce = bytesToHex(session.token.hal.randomBytes(16));
+  const answer = okFrame(frame.seq);
+  addField(answer, "nonce", session.nonce);
+  return answer;
+}
+
+function absolute(n: number): number {
+  return n < 0 ? -n : n;
+}
+
+function timeSet(session: Session, frame: Frame): Frame {
+  const token = session.token;
+  const text = fieldValue(frame, "time");
+  const target = text === null ? -1 : parseWhole(text);
+  if (target < 0) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "time must be whole UTC seconds");
+  }
+  if (target < FIRMWARE_EPOCH) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "time is before this firmware was released");
+  }
+  const record = token.record;
+  const wasOk = token.clockOk;
+  const step = wasOk ? target - token.hal.nowSeconds() : 0;
+  let authorised = false;
+  if (fieldValue(frame, "auth") !== null) {
+    const authCode = checkAuth(session, frame);
+    if (authCode !== "") {
+      return authError(frame.seq, authCode, "TIME_SET");
+    }
+    authorised = true;
+  } else if (record !== null && wasOk) {
+    if (absolute(step) > SMALL_STEP_SECONDS || absolute(record.driftBudgetUsed + step) > UNAUTHORISED_DRIFT_BUDGET_SECONDS) {
+      return authError(frame.seq, ERR_AUTH_REQUIRED, "a clock step of " + String(step) + " s");
+    }
+  }
+  if (record !== null) {
+    const before = record.driftBudgetUsed;
+    record.driftBudgetUsed = authorised || !wasOk ? 0 : before + step;
+    if (record.driftBudgetUsed !== before && !saveRecord(token.hal, record)) {
+      record.driftBudgetUsed = before;
+      return fault(frame.seq, ERR_STORAGE_FULL, "flash is full: the clock was not changed");
+    }
+  }
+  writeRtc(token.hal, target);
+  token.hal.setSystemTime(target);
+  token.clockOk = true;
+  const answer = okFrame(frame.seq);
+  addField(answer, "time", String(target));
+  addField(answer, wasOk ? "offset" : "clock", wasOk ? String(step) : "was_lost");
+  if (token.screen !== "") {
+    token.screen = "";
+    showCurrentScreen(token, false);
+  }
+  return answer;
+}
+
+/** Reads profile N's fields; returns the profile or an error message. */
+function readProfile(frame: Frame, n: number, problems: string[]): Profile | null {
+  const prefix = "p" + String(n) + "_";
+  const label = fieldValue(frame, prefix + "label");
+  const kind = fieldValue(frame, prefix + "kind");
+  const algorithm = fieldValue(frame, prefix + "alg");
+  const digitsText = fieldValue(frame, prefix + "digits");
+  const secretText = fieldValue(frame, prefix + "secret");
+  if (label === null || kind === null || algorithm === null || digitsText === null || secretText === null) {
+    problems.push(prefix + "label, _kind, _alg, _digits and _secret are all required");
+    return null;
+  }
+  if (label.length > 16) {
+    problems.push(prefix + "label is longer than 16 characters");
+    return null;
+  }
+  if (kind !== "totp" && kind !== "hotp") {
+    problems.push(prefix + "kind must be totp or hotp");
+    return null;
+  }
+  if (algorithm !== "SHA1" && algorithm !== "SHA256") {
+    problems.push(prefix + "alg must be SHA1 or SHA256");
+    return null;
+  }
+  const digits = parseWhole(digitsText);
+  if (digits < 6 || digits > 8) {
+    problems.push(prefix + "digits must be 6, 7 or 8");
+    return null;
+  }
+  const numberText = fieldValue(frame, prefix + (kind === "totp" ? "period" : "counter"));
+  const number = numberText === null ? -1 : parseWhole(numberText);
+  if (kind === "totp" && (number < 1 || number > 65535)) {
+    problems.push(prefix + "period must be 1 to 65535 seconds");
+    return null;
+  }
+  if (kind === "hotp" && (number < 0 || number > 2147483647)) {
+    problems.push(prefix + "counter must be 0 to 2147483647");
+    return null;
+  }
+  // Never echo the secret: only say what is wrong with it.
+  if (!isHexText(secretText) || secretText.length < 2 || secretText.length > 128) {
+    problems.push(prefix + "secret must be 1 to 64 bytes of lowercase hex");
+    return null;
+  }
+  return {
+    label: label,
+    kind: kind,
+    algorithm: algorithm,
+    digits: digits,
+    period: kind === "totp" ? number : 30,
+    counter: kind === "hotp" ? number : 0,
+    secret: hexToBytes(secretText),
+  };
+}
+
+function provision(session: Session, frame: Frame): Frame {
+  const token = session.token;
+  if (token.record !== null) {
+    const authCode = checkAuth(session, frame);
+    if (authCode !== "") {
+      return authError(frame.seq, authCode, "re-provisioning");
+    }
+  }
+  const serial = fieldValue(frame, "serial");
+  if (serial === null || !isSerialText(serial)) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "serial must be 1 to 32 of A-Z a-z 0-9 . _ -");
+  }
+  const mkey = fieldValue(frame, "mkey");
+  if (mkey === null || !isHexText(mkey) || mkey.length < 32 || mkey.length > 64) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "mkey must be 16 to 32 bytes of lowercase hex");
+  }
+  const countText = fieldValue(frame, "count");
+  const count = countText === null ? -1 : parseWhole(countText);
+  if (count < 1 || count > MAX_PROFILES) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "count must be 1 to 8 profiles");
+  }
+  const profiles: Profile[] = [];
+  const problems: string[] = [];
+  for (let n = 1; n <= count; n++) {
+    const profile = readProfile(frame, n, problems);
+    if (profile === null) {
+      return fault(frame.seq, ERR_BAD_ARGUMENT, problems[0]);
+    }
+    profiles.push(profile);
+  }
+  const previous = token.record;
+  const record: TokenRecord = {
+    sequence: previous !== null ? previous.sequence : 0,
+    serial: serial,
+    managementKey: hexToBytes(mkey),
+    profiles: profiles,
+    driftBudgetUsed: 0,
+  };
+  if (!saveRecord(token.hal, record)) {
+    return fault(frame.seq, ERR_STORAGE_FULL, "flash is full: nothing was changed");
+  }
+  reloadRecord(token);
+  const answer = okFrame(frame.seq);
+  addField(answer, "profiles", String(profiles.length));
+  token.screen = "";
+  showCurrentScreen(token, false);
+  return answer;
+}
+
+function verify(session: Session, frame: Frame): Frame {
+  const token = session.token;
+  const record = token.record;
+  if (record === null) {
+    return fault(frame.seq, ERR_NOT_PROVISIONED, "VERIFY needs a provisioned token");
+  }
+  const hostNonce = fieldValue(frame, "nonce");
+  if (hostNonce === null || !isHexText(hostNonce) || hostNonce.length < 16 || hostNonce.length > 64) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "nonce must be 8 to 32 bytes of lowercase hex");
+  }
+  const indexText = fieldValue(frame, "profile");
+  const index = indexText === null ? 1 : parseWhole(indexText);
+  if (index < 1 || index > record.profiles.length) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "profile must be 1 to " + String(record.profiles.length));
+  }
+  const profile = record.profiles[index - 1];
+  const key = keyOfProfile(token, index - 1);
+  const now = token.hal.nowSeconds();
+  const answer = okFrame(frame.seq);
+  addField(answer, "mac", bytesToHex(macOfText(key, VERIFY_PREFIX + hostNonce)));
+  addField(answer, "time", String(now));
+  if (!token.clockOk) {
+    addField(answer, "clock", "lost");
+  } else if (profile.kind === "totp") {
+    addField(answer, "code", totpAt(key, profile, now));
+  }
+  return answer;
+}
+
+function wipe(session: Session, frame: Frame): Frame {
+  const token = session.token;
+  if (token.record !== null) {
+    const authCode = checkAuth(session, frame);
+    if (authCode !== "") {
+      return authError(frame.seq, authCode, "WIPE");
+    }
+  }
+  wipeRecords(token.hal);
+  reloadRecord(token);
+  token.screen = "";
+  showCurrentScreen(token, false);
+  return okFrame(frame.seq);
+}
+
+function reboot(session: Session, frame: Frame): Frame {
+  const restart = session.token.hal.reboot;
+  if (restart === null) {
+    return fault(frame.seq, ERR_NOT_ALLOWED, "this platform cannot reboot");
+  }
+  session.after = restart;
+  return okFrame(frame.seq);
+}
+
+function maintenance(session: Session, frame: Frame): Frame {
+  const hal = session.token.hal;
+  const openRepl = hal.openRepl;
+  if (openRepl === null) {
+    return fault(frame.seq, ERR_NOT_ALLOWED, "this platform has no REPL to open");
+  }
+  if (!hal.buttonIsDown()) {
+    return fault(frame.seq, ERR_NOT_ALLOWED, "hold the token's button while sending MAINTENANCE");
+  }
+  session.after = openRepl;
+  return okFrame(frame.seq);
+}
+
+function run(session: Session, frame: Frame): Frame {
+  const verb = frame.verb;
+  if (verb === "HELLO") {
+    return hello(session, frame);
+  }
+  if (verb === "TIME") {
+    return time(session, frame);
+  }
+  if (verb === "NONCE") {
+    return nonce(session, frame);
+  }
+  if (verb === "TIME_SET") {
+    return timeSet(session, frame);
+  }
+  if (verb === "PROVISION") {
+    return provision(session, frame);
+  }
+  if (verb === "VERIFY") {
+    return verify(session, frame);
+  }
+  if (verb === "WIPE") {
+    return wipe(session, frame);
+  }
+  if (verb === "REBOOT") {
+    return reboot(session, frame);
+  }
+  if (verb === "MAINTENANCE") {
+    return maintenance(session, frame);
+  }
+  return fault(frame.seq, ERR_UNKNOWN_COMMAND, "unknown command " + verb);
+}
+
+function send(session: Session, frame: Frame): string {
+  const text = encodeFrame(frame, session.token.hal.nativeCrc32);
+  session.token.hal.uartWrite(text);
+  return text;
+}
+
+function handleLine(session: Session, line: string): void {
+  const decoded = decodeFrame(line, session.token.hal.nativeCrc32);
+  const frame = decoded.frame;
+  if (frame === null) {
+    send(session, errorFrame(0, decoded.error !== "" ? decoded.error : ERR_BAD_FRAME, decoded.message));
+    return;
+  }
+  if (!frame.toToken) {
+    return; // a token-to-host frame echoed back: not a request
+  }
+  const token = session.token;
+  token.lastHostContact = token.hal.nowSeconds();
+  if (frame.seq === session.lastSeq && decoded.crcHex === session.lastCrc) {
+    token.hal.uartWrite(session.lastAnswer);
+    return;
+  }
+  let answer: Frame;
+  try {
+    answer = run(session, frame);
+  } catch (problem) {
+    answer = fault(frame.seq, ERR_BAD_ARGUMENT, "the request could not be carried out");
+  }
+  session.lastSeq = frame.seq;
+  session.lastCrc = decoded.crcHex;
+  session.lastAnswer = send(session, answer);
+  const after = session.after;
+  session.after = null;
+  if (after !== null) {
+    token.hal.afterMs(50, after);
+  }
+}
+
+/** Takes the console UART for the protocol. */
+export function attachProtocol(token: Token): Session {
+  const session: Session = { token: token, reader: newLineReader(), lastSeq: -1, lastCrc: "", lastAnswer: "", nonce: "", after: null };
+  token.hal.onUartData(function (chunk: string) {
+    pushChunk(
+      session.reader,
+      chunk,
+      function (line: string) {
+        handleLine(session, line);
+      },
+      function () {
+        send(session, errorFrame(0, ERR_TOO_LONG, "frames are at most " + String(MAX_FRAME_BYTES) + " bytes"));
+      },
+    );
+  });
+  return session;
+}

@@ -1,0 +1,38 @@
+/**
+ * Codes for a stored profile. Keys are prepared once per profile (HMAC pads cached), so a
+ * press costs two compressions on the pure path.
+ */
+import { NativeDigest, hashAlgorithm } from "../../shared/otp/hash.js";
+import { HmacKey, hmac, prepareHmacKey } from "../../shared/otp/hmac.js";
+import { hotpCode } from "../../shared/otp/hotp.js";
+import { remainderWord, totpCode } from "../../shared/otp/totp.js";
+import { Profile } from "../store/records.js";
+
+export function prepareProfileKey(profile: Profile, nativeSha1: NativeDigest | null): HmacKey {
+  const hash = hashAlgorithm(profile.algorithm);
+  return prepareHmacKey(hash, profile.secret, hash.digestWords === 5 ? nativeSha1 : null);
+}
+
+/** The TOTP code a profile shows at a Unix time (T0 = 0, RFC 6238 default). */
+export function totpAt(key: HmacKey, profile: Profile, unixSeconds: number): string {
+  return totpCode(key, unixSeconds, 0, profile.period, profile.digits);
+}
+
+/** The HOTP code for a counter value (RFC 4226). */
+export function hotpAt(key: HmacKey, profile: Profile, counter: number): string {
+  return hotpCode(key, 0, counter, profile.digits);
+}
+
+/** Seconds left in the current TOTP window: period - (t mod period). */
+export function secondsLeftInWindow(unixSeconds: number, period: number): number {
+  return period - remainderWord(unixSeconds, period);
+}
+
+/** HMAC of a text message with a profile's key, as bytes (VERIFY's keyed check). */
+export function macOfText(key: HmacKey, text: string): number[] {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    bytes.push(text.charCodeAt(i) & 255);
+  }
+  return hmac(key, bytes);
+}

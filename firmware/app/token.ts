@@ -1,0 +1,317 @@
+/**
+ * The token program: boot, the screens a person sees, the button, sleep.
+ *
+ * States (derived, never stored): clock lost (DS3231 oscillator stopped, or a time before this
+ * firmware existed) -> a message; record corrupt -> "needs setup"; no record -> "not set up"
+ * with the chip id; otherwise the current profile's code. The protocol side lives in
+ * commands.ts; both share the Token object.
+ */
+import { Hal } from "../platform/hal.js";
+import { HmacKey } from "../../shared/otp/hmac.js";
+import { readRtc } from "../drivers/ds3231.js";
+import { Display, displayOn, flushDisplay, initDisplay, newDisplay } from "../drivers/ssd1306.js";
+import { drawCodeScreen, drawCountdownBar, drawHotpScreen, drawMessageScreen } from "../ui/screens.js";
+import { TokenRecord, loadRecord, saveRecord } from "../store/records.js";
+import { FIRMWARE_EPOCH } from "./version.js";
+import { DISPLAY_ON_SECONDS, HOST_AWAKE_SECONDS, LONG_PRESS_MS } from "./settings.js";
+import { hotpAt, prepareProfileKey, secondsLeftInWindow, totpAt } from "./profile-codes.js";
+
+export const STATE_UNPROVISIONED = "unprovisioned";
+export const STATE_READY = "ready";
+export const STATE_CLOCK_LOST = "clock_lost";
+export const STATE_NEEDS_SETUP = "needs_setup";
+
+export interface Token {
+  hal: Hal;
+  display: Display;
+  /** The valid record, or null. */
+  record: TokenRecord | null;
+  /** "none", "ok" or "corrupt", from the last load. */
+  recordStatus: string;
+  clockOk: boolean;
+  /** Index of the profile shown (0-based). Resets at every wake: RAM does not survive sleep. */
+  profileIndex: number;
+  /** Prepared keys, one per profile, made on first use. */
+  keys: HmacKey[];
+  keysReady: boolean;
+  /** What is on the screen: "" (off), "code", "hotp", "message". */
+  screen: string;
+  /** The code shown and the TOTP window it belongs to (-1: none). */
+  shownCode: string;
+  shownWindowEnd: number;
+  secondsLeftShown: number;
+  tickTimer: number;
+  offTimer: number;
+  longPressTimer: number;
+  buttonDown: boolean;
+  longPressFired: boolean;
+  /** System time of the last host frame, for the sleep decision. */
+  lastHostContact: number;
+}
+
+/** The state a HELLO reports and the screen follows. */
+export function tokenState(token: Token): string {
+  if (!token.clockOk) {
+    return STATE_CLOCK_LOST;
+  }
+  if (token.recordStatus === "corrupt") {
+    return STATE_NEEDS_SETUP;
+  }
+  if (token.record === null) {
+    return STATE_UNPROVISIONED;
+  }
+  return STATE_READY;
+}
+
+/** Reads the DS3231 and sets the system clock from it when it can be trusted. */
+export function syncClockFromRtc(token: Token): void {
+  const reading = readRtc(token.hal);
+  token.clockOk = reading.plausible && !reading.oscillatorStopped && reading.unixSeconds >= FIRMWARE_EPOCH;
+  if (token.clockOk) {
+    token.hal.setSystemTime(reading.unixSeconds);
+  }
+}
+
+/** Reloads the record and forgets prepared keys (after PROVISION, WIPE, or at boot). */
+export function reloadRecord(token: Token): void {
+  const loaded = loadRecord(token.hal);
+  token.record = loaded.record;
+  token.recordStatus = loaded.status;
+  token.keys = [];
+  token.keysReady = false;
+  token.profileIndex = 0;
+}
+
+function profileKey(token: Token, index: number): HmacKey {
+  const record = token.record as TokenRecord;
+  if (!token.keysReady) {
+    token.keys = [];
+    for (let i = 0; i < record.profiles.length; i++) {
+      token.keys.push(prepareProfileKey(record.profiles[i], token.hal.nativeSha1));
+    }
+    token.keysReady = true;
+  }
+  return token.keys[index];
+}
+
+/** The key of a profile, for commands (VERIFY). */
+export function keyOfProfile(token: Token, index: number): HmacKey {
+  return profileKey(token, index);
+}
+
+function cancelTimer(token: Token, id: number): void {
+  if (id !== 0) {
+    token.hal.cancelTimer(id);
+  }
+}
+
+function stopTicking(token: Token): void {
+  cancelTimer(token, token.tickTimer);
+  token.tickTimer = 0;
+}
+
+function flush(token: Token): void {
+  if (!token.display.on) {
+    displayOn(token.hal, token.display, true);
+  }
+  flushDisplay(token.hal, token.display);
+}
+
+/** Schedules the next tick at the start of the next second of the system clock. */
+function scheduleTick(token: Token): void {
+  stopTicking(token);
+  token.tickTimer = token.hal.afterMs(1000 - token.hal.millisecondsIntoSecond(), function () {
+    token.tickTimer = 0;
+    tick(token);
+  });
+}
+
+/** Draws the current TOTP code (recomputed only when the window changed) and its bar. */
+function showTotp(token: Token): void {
+  const record = token.record as TokenRecord;
+  const profile = record.profiles[token.profileIndex];
+  const now = token.hal.nowSeconds();
+  const left = secondsLeftInWindow(now, profile.period);
+  const windowEnd = now + left;
+  if (token.screen === "code" && windowEnd === token.shownWindowEnd) {
+    if (left !== token.secondsLeftShown) {
+      drawCountdownBar(token.display.frame, left, profile.period);
+      token.secondsLeftShown = left;
+      flush(token);
+    }
+  } else {
+    token.shownCode = totpAt(profileKey(token, token.profileIndex), profile, now);
+    token.shownWindowEnd = windowEnd;
+    token.secondsLeftShown = left;
+    drawCodeScreen(token.display.frame, profile.label, token.shownCode, left, profile.period);
+    token.screen = "code";
+    flush(token);
+  }
+  scheduleTick(token);
+}
+
+function tick(token: Token): void {
+  if (token.screen === "code") {
+    showTotp(token);
+  }
+}
+
+function showMessage(token: Token, title: string, line1: string, line2: string): void {
+  stopTicking(token);
+  drawMessageScreen(token.display.frame, title, line1, line2);
+  token.screen = "message";
+  token.shownCode = "";
+  flush(token);
+}
+
+/**
+ * An HOTP press: the next counter value is stored before its code is shown, so a power cut
+ * can never show one code twice, and skips at most the one code being shown (RFC 4226
+ * section 7.2 look-ahead absorbs that).
+ */
+function showNextHotp(token: Token): void {
+  const record = token.record as TokenRecord;
+  const profile = record.profiles[token.profileIndex];
+  const counter = profile.counter;
+  profile.counter = counter + 1;
+  if (!saveRecord(token.hal, record)) {
+    profile.counter = counter;
+    showMessage(token, "STORAGE ERROR", "COUNTER NOT", "SAVED");
+    return;
+  }
+  stopTicking(token);
+  token.shownCode = hotpAt(profileKey(token, token.profileIndex), profile, counter);
+  drawHotpScreen(token.display.frame, profile.label, token.shownCode, counter);
+  token.screen = "hotp";
+  flush(token);
+}
+
+/** Shows what the token's state calls for. `pressed`: a press asked for it (HOTP advances). */
+export function showCurrentScreen(token: Token, pressed: boolean): void {
+  const state = tokenState(token);
+  if (state === STATE_CLOCK_LOST) {
+    showMessage(token, "CLOCK LOST", "RESYNC WITH", "TOKENSMITH");
+  } else if (state === STATE_NEEDS_SETUP) {
+    showMessage(token, "NEEDS SETUP", "RECORD DAMAGED", "RE-PROVISION");
+  } else if (state === STATE_UNPROVISIONED) {
+    showMessage(token, "NOT SET UP", "ID " + token.hal.deviceId(), "USE TOKENSMITH");
+  } else {
+    const record = token.record as TokenRecord;
+    const profile = record.profiles[token.profileIndex];
+    if (profile.kind === "hotp") {
+      if (pressed) {
+        showNextHotp(token);
+      } else {
+        showMessage(token, profile.label, "PRESS FOR", "NEXT CODE");
+      }
+    } else {
+      showTotp(token);
+    }
+  }
+  keepAwake(token);
+}
+
+/** Turns the display off, then sleeps unless the host is talking to us. */
+function idle(token: Token): void {
+  token.offTimer = 0;
+  stopTicking(token);
+  token.screen = "";
+  token.shownCode = "";
+  displayOn(token.hal, token.display, false);
+  const sleep = token.hal.deepSleep;
+  if (sleep === null || token.buttonDown) {
+    return;
+  }
+  const quietFor = token.hal.nowSeconds() - token.lastHostContact;
+  if (quietFor >= HOST_AWAKE_SECONDS) {
+    sleep();
+  } else {
+    // The host spoke recently: look again when it has been quiet long enough.
+    token.offTimer = token.hal.afterMs((HOST_AWAKE_SECONDS - quietFor) * 1000, function () {
+      idle(token);
+    });
+  }
+}
+
+/** (Re)starts the display-off countdown. */
+export function keepAwake(token: Token): void {
+  cancelTimer(token, token.offTimer);
+  token.offTimer = token.hal.afterMs(DISPLAY_ON_SECONDS * 1000, function () {
+    idle(token);
+  });
+}
+
+function nextProfile(token: Token): void {
+  const record = token.record;
+  if (record !== null && token.clockOk && record.profiles.length > 1) {
+    token.profileIndex = token.profileIndex + 1;
+    if (token.profileIndex >= record.profiles.length) {
+      token.profileIndex = 0;
+    }
+    token.screen = "";
+  }
+  showCurrentScreen(token, false);
+}
+
+function onButton(token: Token, pressed: boolean): void {
+  if (pressed) {
+    if (token.buttonDown) {
+      return;
+    }
+    token.buttonDown = true;
+    token.longPressFired = false;
+    cancelTimer(token, token.longPressTimer);
+    token.longPressTimer = token.hal.afterMs(LONG_PRESS_MS, function () {
+      token.longPressTimer = 0;
+      token.longPressFired = true;
+      nextProfile(token);
+    });
+    return;
+  }
+  if (!token.buttonDown) {
+    return;
+  }
+  token.buttonDown = false;
+  cancelTimer(token, token.longPressTimer);
+  token.longPressTimer = 0;
+  if (!token.longPressFired) {
+    showCurrentScreen(token, true);
+  }
+}
+
+/** Creates the token and runs boot: clock, record, display, first screen, button. */
+export function startToken(hal: Hal): Token {
+  const token: Token = {
+    hal: hal,
+    display: newDisplay(hal),
+    record: null,
+    recordStatus: "none",
+    clockOk: false,
+    profileIndex: 0,
+    keys: [],
+    keysReady: false,
+    screen: "",
+    shownCode: "",
+    shownWindowEnd: -1,
+    secondsLeftShown: -1,
+    tickTimer: 0,
+    offTimer: 0,
+    longPressTimer: 0,
+    buttonDown: false,
+    longPressFired: false,
+    lastHostContact: -1000000,
+  };
+  syncClockFromRtc(token);
+  reloadRecord(token);
+  initDisplay(hal, token.display);
+  hal.onButton(function (pressed: boolean) {
+    onButton(token, pressed);
+  });
+  // A wake from deep sleep is a press that happened before we were running.
+  showCurrentScreen(token, hal.buttonIsDown());
+  if (hal.buttonIsDown()) {
+    token.buttonDown = true;
+    token.longPressFired = true; // its release must not count as a second press
+  }
+  return token;
+}

@@ -1,0 +1,143 @@
+/**
+ * The Hal over Espruino's globals. The only firmware file (with board.ts and main.ts) that
+ * touches Espruino APIs; the simulator emulates the same globals to run this very code.
+ */
+import { Bytes, Hal } from "../hal.js";
+import { BUTTON_DEBOUNCE_MS, BUTTON_PIN, I2C_BITRATE, I2C_SCL, I2C_SDA } from "./board.js";
+
+function toArray(data: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < data.length; i++) {
+    out.push(data[i]);
+  }
+  return out;
+}
+
+/** The native SHA-1 where the firmware has the crypto module (absent on classic-ESP32 IDF4). */
+function findNativeSha1(): ((message: number[]) => number[]) | null {
+  let crypto: { SHA1: (data: string) => ArrayBuffer } | null = null;
+  try {
+    crypto = require("crypto");
+  } catch (missing) {
+    crypto = null;
+  }
+  if (crypto === null || typeof crypto.SHA1 !== "function") {
+    return null;
+  }
+  const sha1 = crypto.SHA1;
+  return function (message: number[]): number[] {
+    let text = "";
+    for (let i = 0; i < message.length; i++) {
+      text = text + String.fromCharCode(message[i]);
+    }
+    return toArray(new Uint8Array(sha1(text)));
+  };
+}
+
+let timerIds = 0;
+
+export function createEspruinoHal(): Hal {
+  I2C1.setup({ sda: I2C_SDA, scl: I2C_SCL, bitrate: I2C_BITRATE });
+  pinMode(BUTTON_PIN, "input_pullup");
+  const storage = require("Storage");
+  const timers: Record<string, number> = {};
+  return {
+    i2cWrite: function (address: number, data: number[]) {
+      I2C1.writeTo(address, data);
+    },
+    i2cReadRegisters: function (address: number, register: number, count: number) {
+      I2C1.writeTo(address, [register]);
+      return toArray(I2C1.readFrom(address, count));
+    },
+    newBytes: function (length: number): Bytes {
+      return new Uint8Array(length) as unknown as Bytes;
+    },
+    nowSeconds: function () {
+      return Math.floor(getTime());
+    },
+    setSystemTime: function (unixSeconds: number) {
+      setTime(unixSeconds);
+    },
+    millisecondsIntoSecond: function () {
+      const t = getTime();
+      return Math.floor((t - Math.floor(t)) * 1000);
+    },
+    afterMs: function (ms: number, fn: () => void) {
+      timerIds = timerIds + 1;
+      const id = timerIds;
+      timers[id] = setTimeout(function () {
+        delete timers[id];
+        fn();
+      }, ms) as unknown as number;
+      return id;
+    },
+    cancelTimer: function (id: number) {
+      const handle = timers[id];
+      if (handle !== undefined) {
+        clearTimeout(handle);
+        delete timers[id];
+      }
+    },
+    storageRead: function (name: string) {
+      const data = storage.read(name);
+      return data === undefined ? null : data;
+    },
+    storageWrite: function (name: string, data: string) {
+      try {
+        return storage.write(name, data) !== false;
+      } catch (full) {
+        return false;
+      }
+    },
+    storageErase: function (name: string) {
+      storage.erase(name);
+    },
+    uartWrite: function (text: string) {
+      Serial1.write(text);
+    },
+    onUartData: function (handler: (chunk: string) => void) {
+      // The protocol owns the console UART: the REPL moves to a loopback nobody listens to.
+      LoopbackA.setConsole(true);
+      Serial1.on("data", handler);
+    },
+    openRepl: function () {
+      Serial1.removeAllListeners("data");
+      Serial1.setConsole(true);
+    },
+    onButton: function (handler: (pressed: boolean) => void) {
+      setWatch(
+        function (event) {
+          handler(!event.state); // wired to ground: low is pressed
+        },
+        BUTTON_PIN,
+        { repeat: true, edge: "both", debounce: BUTTON_DEBOUNCE_MS },
+      );
+    },
+    buttonIsDown: function () {
+      return digitalRead(BUTTON_PIN) === 0;
+    },
+    deepSleep:
+      typeof ESP32 !== "undefined"
+        ? function () {
+            (ESP32 as { deepSleepExt0(pin: unknown, level: number): void }).deepSleepExt0(BUTTON_PIN, 0);
+          }
+        : null,
+    reboot: function () {
+      E.reboot();
+    },
+    deviceId: function () {
+      return getSerial();
+    },
+    randomBytes: function (count: number) {
+      const bytes: number[] = [];
+      for (let i = 0; i < count; i++) {
+        bytes.push(E.hwRand() & 255);
+      }
+      return bytes;
+    },
+    nativeSha1: findNativeSha1(),
+    nativeCrc32: function (data: string) {
+      return E.CRC32(data);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * `tokensmith sim`: a simulated token on a TCP port, scripted from stdin, its display drawn
+ * in the terminal. Virtual time follows real time, `speed` times faster.
+ */
+import readline from "node:readline";
+import { SimulatedToken, type SimTokenOptions } from "./token.js";
+import { listenUart } from "./uart-server.js";
+import { runControl } from "./control.js";
+import { renderToTerminal } from "./render/terminal.js";
+
+export interface SimSessionOptions extends SimTokenOptions {
+  host: string;
+  port: number;
+  /** Virtual seconds per real second. */
+  speed: number;
+  /** Redraw the display in the terminal when it changes. */
+  drawDisplay: boolean;
+  color: boolean;
+}
+
+export interface SimSessionIo {
+  input: NodeJS.ReadableStream;
+  print(text: string): void;
+}
+
+const TICK_MS = 50;
+
+/** Runs until `quit` or end of input; resolves when stopped. */
+export async function runSimSession(options: SimSessionOptions, io: SimSessionIo): Promise<void> {
+  const token = new SimulatedToken(options);
+  const server = await listenUart(token, options.host, options.port);
+  io.print(`simulated token listening on ${server.host}:${server.port} (connect with --port tcp://${server.host}:${server.port})\n`);
+  token.powerOn();
+  let lastPicture = "";
+  const draw = () => {
+    if (!options.drawDisplay) return;
+    const picture = renderToTerminal(token.display, { color: options.color });
+    if (picture !== lastPicture) {
+      lastPicture = picture;
+      io.print(picture + "\n");
+    }
+  };
+  draw();
+  let carry = 0;
+  const ticker = setInterval(() => {
+    carry += TICK_MS * options.speed;
+    const step = Math.floor(carry);
+    carry -= step;
+    token.advanceMs(step);
+    draw();
+  }, TICK_MS);
+  const lines = readline.createInterface({ input: io.input, terminal: false });
+  try {
+    for await (const line of lines) {
+      const result = runControl(token, line);
+      if (result.reply) io.print(result.reply + "\n");
+      draw();
+      if (result.quit) break;
+    }
+  } finally {
+    clearInterval(ticker);
+    lines.close();
+    await server.close();
+    token.powerOff();
+  }
+}

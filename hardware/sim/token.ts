@@ -1,0 +1,199 @@
+/**
+ * The token's software twin: an ESP32 running the exact firmware bundle
+ * (dist/espruino/tokensmith-firmware.js) in emulated Espruino, wired to a DS3231, an SSD1306,
+ * a button and flash, on virtual time.
+ *
+ * Power is modelled: powerOff() loses RAM and the display, flash and the DS3231 (on its coin
+ * cell) survive; a power cut armed in flash stops the chip in the middle of a write.
+ */
+import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+import { VirtualClock } from "./virtual-clock.js";
+import { I2cBus } from "./devices/i2c-bus.js";
+import { Ds3231 } from "./devices/ds3231.js";
+import { Ssd1306 } from "./devices/ssd1306.js";
+import { SimButton } from "./devices/button.js";
+import { PowerCutError, SimFlash } from "./devices/flash.js";
+import { createEspruinoEnvironment, type EspruinoEnvironment } from "./espruino-env.js";
+import { artifactPath } from "../../host/paths.js";
+
+export const FIRMWARE_BUNDLE = "dist/espruino/tokensmith-firmware.js";
+
+export interface SimTokenOptions {
+  /** The firmware file to run (default: the built bundle). */
+  firmwareFile?: string;
+  /** Whether require("crypto") exists (classic-ESP32 IDF4 Espruino has none). Default true. */
+  nativeCrypto?: boolean;
+  /** The DS3231's time at the start, UTC seconds (default: the host's clock). */
+  rtcUnixSeconds?: number;
+  /** DS3231 drift in ppm (default 0). */
+  driftPpm?: number;
+  /** Persist flash to this file. */
+  flashFile?: string;
+  /** Flash size in bytes. */
+  flashCapacity?: number;
+  deviceId?: string;
+  /** The button pin (Espruino name), as in hardware/boards/esp32-devkit/board.json. */
+  buttonPin?: string;
+}
+
+export type PowerState = "off" | "running" | "sleeping";
+
+export class SimulatedToken extends EventEmitter {
+  readonly clock: VirtualClock;
+  readonly bus = new I2cBus();
+  readonly rtc: Ds3231;
+  readonly display = new Ssd1306();
+  readonly button: SimButton;
+  readonly flash: SimFlash;
+  readonly options: Required<Omit<SimTokenOptions, "flashFile" | "flashCapacity">>;
+  state: PowerState = "off";
+  bootCount = 0;
+  /** Exceptions that escaped the firmware (Espruino would print "Uncaught ..."). */
+  readonly uncaught: string[] = [];
+  /** Every byte string the token wrote to its UART, in order (tests scan these). */
+  readonly uartLog: string[] = [];
+  private env: EspruinoEnvironment | null = null;
+  private firmware: string;
+  private powered = false;
+  private wakeLevel = -1;
+
+  constructor(options: SimTokenOptions = {}) {
+    super();
+    this.options = {
+      firmwareFile: options.firmwareFile ?? artifactPath(FIRMWARE_BUNDLE),
+      nativeCrypto: options.nativeCrypto ?? true,
+      rtcUnixSeconds: options.rtcUnixSeconds ?? Math.floor(Date.now() / 1000),
+      driftPpm: options.driftPpm ?? 0,
+      deviceId: options.deviceId ?? "3c71bf0a1e24",
+      buttonPin: options.buttonPin ?? "D27",
+    };
+    this.firmware = readFileSync(this.options.firmwareFile, "utf8");
+    this.clock = new VirtualClock(this.options.rtcUnixSeconds * 1000);
+    this.rtc = new Ds3231(this.clock, { unixSeconds: this.options.rtcUnixSeconds, driftPpm: this.options.driftPpm });
+    this.button = new SimButton(this.clock);
+    this.flash = options.flashFile ? SimFlash.loadOrCreate(options.flashFile, options.flashCapacity) : new SimFlash({ capacityBytes: options.flashCapacity });
+    this.bus.attach(this.rtc);
+    this.bus.attach(this.display);
+    this.button.onEdge((level) => {
+      if (this.state === "sleeping" && level === this.wakeLevel) {
+        // ext0 wake: the chip restarts with the button still held.
+        this.clock.schedule(0, () => this.boot());
+        return;
+      }
+      this.env?.buttonEdge();
+    });
+  }
+
+  /** Applies power (USB plugged in): the chip boots. */
+  powerOn(): void {
+    if (this.powered) return;
+    this.powered = true;
+    this.rtc.powerOn();
+    this.display.powerOn();
+    this.boot();
+  }
+
+  /** Removes power: RAM and the display are lost; flash and the DS3231 (on battery) stay. */
+  powerOff(): void {
+    this.stop();
+    this.powered = false;
+    this.state = "off";
+    this.rtc.powerOff();
+    this.display.powerOff();
+    this.emit("state", this.state);
+  }
+
+  batteryOut(): void {
+    this.rtc.batteryOut();
+  }
+
+  batteryIn(): void {
+    this.rtc.batteryIn();
+  }
+
+  /** Presses the button for `holdMs` (with contact bounce). */
+  press(holdMs = 120): void {
+    this.button.press(holdMs);
+  }
+
+  longPress(): void {
+    this.button.press(1200);
+  }
+
+  /** Lets virtual time run. */
+  advance(seconds: number): void {
+    this.clock.advance(seconds * 1000);
+    this.checkPowerCut();
+  }
+
+  advanceMs(ms: number): void {
+    this.clock.advance(ms);
+    this.checkPowerCut();
+  }
+
+  /** Host -> token bytes on the console UART. */
+  sendToToken(text: string): void {
+    if (this.state !== "running" || this.env === null) return;
+    this.env.receive(text);
+    this.checkPowerCut();
+  }
+
+  /** Whether the Espruino console (REPL) is on the UART rather than the token protocol. */
+  replOnUart(): boolean {
+    return this.env?.consoleOnSerial() ?? false;
+  }
+
+  private stop(): void {
+    this.env?.shutDown();
+    this.env = null;
+  }
+
+  private boot(): void {
+    this.stop();
+    this.state = "running";
+    this.bootCount += 1;
+    this.wakeLevel = -1;
+    this.flash.disarmIfCut();
+    const env = createEspruinoEnvironment({
+      clock: this.clock,
+      bus: this.bus,
+      button: this.button,
+      flash: this.flash,
+      buttonPin: this.options.buttonPin,
+      nativeCrypto: this.options.nativeCrypto,
+      deviceId: this.options.deviceId,
+      uartOut: (text) => {
+        this.uartLog.push(text);
+        this.emit("uart", text);
+      },
+      consoleOut: (text) => this.emit("console", text),
+      deepSleep: (level) => {
+        this.stop();
+        this.state = "sleeping";
+        this.wakeLevel = level;
+        this.emit("state", this.state); // the panel keeps power; the firmware turned it off
+      },
+      reboot: () => this.clock.schedule(0, () => this.boot()),
+      uncaught: (error) => {
+        if (error instanceof PowerCutError) return;
+        this.uncaught.push(error instanceof Error ? error.stack ?? error.message : String(error));
+        this.emit("uncaught", error);
+      },
+      alive: () => this.env === env && !this.flash.wasCut(),
+    });
+    this.env = env;
+    this.emit("state", this.state);
+    env.invoke(() => vm.runInContext(this.firmware, env.context, { filename: "tokensmith-firmware.js" }));
+    this.checkPowerCut();
+  }
+
+  /** A power cut fired inside a flash write: the chip is now off, mid-operation. */
+  private checkPowerCut(): void {
+    if (this.flash.wasCut() && this.state !== "off") {
+      this.powerOff();
+      this.emit("power-cut");
+    }
+  }
+}
