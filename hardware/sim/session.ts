@@ -25,7 +25,7 @@ export interface SimSessionIo {
 
 const TICK_MS = 50;
 
-/** Runs until `quit` or end of input; resolves when stopped. */
+/** Runs until `quit`, SIGINT or SIGTERM (not end of input); resolves when stopped. */
 export async function runSimSession(options: SimSessionOptions, io: SimSessionIo): Promise<void> {
   const token = new SimulatedToken(options);
   const server = await listenUart(token, options.host, options.port);
@@ -50,14 +50,24 @@ export async function runSimSession(options: SimSessionOptions, io: SimSessionIo
     draw();
   }, TICK_MS);
   const lines = readline.createInterface({ input: io.input, terminal: false });
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  lines.on("line", (line) => {
+    const result = runControl(token, line);
+    if (result.reply) io.print(result.reply + "\n");
+    draw();
+    if (result.quit) stop();
+  });
+  // End of input is not a request to stop: `tokensmith sim ... < /dev/null &` keeps serving.
+  lines.on("close", () => io.print("(no more control input; running until interrupted)\n"));
+  const onSignal = () => stop();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    for await (const line of lines) {
-      const result = runControl(token, line);
-      if (result.reply) io.print(result.reply + "\n");
-      draw();
-      if (result.quit) break;
-    }
+    await stopped;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     clearInterval(ticker);
     lines.close();
     await server.close();
