@@ -140,6 +140,12 @@ export class SimulatedToken extends EventEmitter {
     this.checkPowerCut();
   }
 
+  /** SHA compressions the firmware has run since this boot (its benchmark counter). */
+  compressions(): number {
+    const firmware = this.env?.context.TokensmithFirmware as { compressionsSoFar?: () => number } | undefined;
+    return firmware?.compressionsSoFar?.() ?? 0;
+  }
+
   /** Whether the Espruino console (REPL) is on the UART rather than the token protocol. */
   replOnUart(): boolean {
     return this.env?.consoleOnSerial() ?? false;

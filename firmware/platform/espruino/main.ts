@@ -1,10 +1,13 @@
 /**
  * Entry of the Espruino firmware bundle (dist/espruino/tokensmith-firmware.js): build the Hal,
- * plug the native digests into the core, start the token and its protocol.
+ * start the token and its protocol. The bundle's global TokensmithFirmware also exposes the
+ * SHA compression counter, so benchmarks can count the work a press costs.
  */
 import { createEspruinoHal } from "./hal-espruino.js";
 import { startToken } from "../../app/token.js";
 import { attachProtocol } from "../../app/commands.js";
+
+export { compressionsSoFar } from "../../../shared/otp/hash.js";
 
 export function main(): void {
   const hal = createEspruinoHal();
