@@ -67,21 +67,25 @@ export function longPress(token: SimulatedToken): void {
 }
 
 /**
- * Scans every byte every token ever sent for every secret provisioned: as hex (either case),
- * Base32, or raw bytes, and any 8-byte stretch of a secret in hex.
+ * Where a secret shows in `wire`, or null: as hex (either case), Base32, raw bytes, or any
+ * 8-byte stretch of it in hex.
  */
+export function findSecret(wire: string, secret: Uint8Array): string | null {
+  const lower = wire.toLowerCase();
+  const hex = Buffer.from(secret).toString("hex");
+  if (lower.includes(hex)) return "as hex";
+  if (wire.includes(Buffer.from(secret).toString("latin1"))) return "as raw bytes";
+  if (wire.toUpperCase().includes(bytesToBase32([...secret], false).slice(0, 16))) return "as Base32";
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    if (lower.includes(hex.slice(i * 2, i * 2 + 16))) return `8 bytes from offset ${i} as hex`;
+  }
+  return null;
+}
+
+/** Scans every byte every token of this test file sent for every secret provisioned. */
 export function assertNoSecretsOnTheWire(): { frames: number; secrets: number } {
   const wire = tokens.flatMap((t) => t.uartLog).join("");
-  const lower = wire.toLowerCase();
-  for (const secret of secrets) {
-    const hex = Buffer.from(secret).toString("hex");
-    expect(lower.includes(hex), "secret as hex").toBe(false);
-    expect(wire.includes(Buffer.from(secret).toString("latin1")), "secret as raw bytes").toBe(false);
-    expect(wire.toUpperCase().includes(bytesToBase32([...secret], false).slice(0, 16)), "secret as Base32").toBe(false);
-    for (let i = 0; i + 8 <= secret.length; i++) {
-      expect(lower.includes(hex.slice(i * 2, i * 2 + 16)), `8 secret bytes from offset ${i}`).toBe(false);
-    }
-  }
+  for (const secret of secrets) expect(findSecret(wire, secret), "a secret on the wire").toBeNull();
   for (const token of tokens) expect(token.uncaught, "no exception escaped the firmware").toEqual([]);
   return { frames: wire.split("\n").length - 1, secrets: secrets.length };
 }
