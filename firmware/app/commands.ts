@@ -30,7 +30,8 @@ import {
   okFrame,
 } from "../../shared/protocol/commands.js";
 import { writeRtc } from "../drivers/ds3231.js";
-import { Profile, TokenRecord, saveRecord, wipeRecords } from "../store/records.js";
+import { civilFromUnix } from "../drivers/calendar.js";
+import { Profile, TokenRecord, forgetPreviousRecord, saveRecord, wipeRecords } from "../store/records.js";
 import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
 import { MAX_PROFILES } from "./settings.js";
 import { Token, keyOfProfile, reloadRecord, showCurrentScreen, tokenState } from "./token.js";
@@ -158,6 +159,9 @@ function nonce(session: Session, frame: Frame): Frame {
   return answer;
 }
 
+/** The DS3231 driver holds 2000-2105 (writeRtc). */
+const LAST_RTC_YEAR = 2105;
+
 function absolute(n: number): number {
   return n < 0 ? -n : n;
 }
@@ -171,6 +175,10 @@ function timeSet(session: Session, frame: Frame): Frame {
   }
   if (target < FIRMWARE_EPOCH) {
     return fault(frame.seq, ERR_BAD_ARGUMENT, "time is before this firmware was released");
+  }
+  // writeRtc fails after 2105: refuse here, before the record is saved below.
+  if (civilFromUnix(target)[0] > LAST_RTC_YEAR) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "time is after 2105, the last year the clock holds");
   }
   const record = token.record;
   const wasOk = token.clockOk;
@@ -217,7 +225,8 @@ function readProfile(frame: Frame, n: number, problems: string[]): Profile | nul
   const digitsText = fieldValue(frame, prefix + "digits");
   const secretText = fieldValue(frame, prefix + "secret");
   if (label === null || kind === null || algorithm === null || digitsText === null || secretText === null) {
-    problems.push(prefix + "label, _kind, _alg, _digits and _secret are all required");
+    const missing = label === null ? "label" : kind === null ? "kind" : algorithm === null ? "alg" : digitsText === null ? "digits" : "secret";
+    problems.push(prefix + missing + " is required");
     return null;
   }
   if (label.length > 16) {
@@ -303,6 +312,9 @@ function provision(session: Session, frame: Frame): Frame {
   };
   if (!saveRecord(token.hal, record)) {
     return fault(frame.seq, ERR_STORAGE_FULL, "flash is full: nothing was changed");
+  }
+  if (previous !== null) {
+    forgetPreviousRecord(token.hal); // the old seeds must not linger in the other slot
   }
   reloadRecord(token);
   const answer = okFrame(frame.seq);

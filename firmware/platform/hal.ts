@@ -53,6 +53,12 @@ export interface Hal {
    */
   storageWrite: (this: void, name: string, data: string) => boolean;
   storageErase: (this: void, name: string) => void;
+  /**
+   * Physically removes erased files (Espruino's Storage.compact): until then an erased file's
+   * bytes stay readable in a flash dump. Optional; null: erased data lingers until the
+   * platform reuses the space.
+   */
+  storageCompact: ((this: void) => void) | null;
 
   // ---- the console UART (required) ----------------------------------------------------
   /** Sends text to the host. */

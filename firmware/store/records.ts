@@ -228,6 +228,26 @@ interface RecCurrent {
   slot: number;
 }
 
+/**
+ * Whether `text` (not a valid record) is a save that lost power part-way: flash not yet
+ * programmed reads 0xFF and bytes are programmed in order, so the last byte is 0xFF and the
+ * CRC's programmed bytes, if any, agree with the CRC of the body. A damaged record passes this
+ * about once in 2^32. A torn save of the first record leaves the token unprovisioned, as
+ * before the save, not "needs setup".
+ */
+function recTorn(text: string, nativeCrc32: Crc32 | null | undefined): boolean {
+  const end = text.length - 4;
+  if (end < 0 || text.charCodeAt(text.length - 1) !== 255) {
+    return false;
+  }
+  let written = 3;
+  while (written > 0 && text.charCodeAt(end + written - 1) === 255) {
+    written = written - 1;
+  }
+  return written === 0 ||
+    text.substring(end, end + written) === recWord(recCrc(text.substring(0, end), nativeCrc32)).substring(0, written);
+}
+
 function recCurrent(hal: Hal): RecCurrent {
   const textA = hal.storageRead(RECORD_FILE_A);
   const textB = hal.storageRead(RECORD_FILE_B);
@@ -239,7 +259,9 @@ function recCurrent(hal: Hal): RecCurrent {
   if (a !== null) {
     return { status: "ok", record: a, slot: 0 };
   }
-  return { status: textA === null && textB === null ? "none" : "corrupt", record: null, slot: -1 };
+  const noneA = textA === null || recTorn(textA, hal.nativeCrc32);
+  const noneB = textB === null || recTorn(textB, hal.nativeCrc32);
+  return { status: noneA && noneB ? "none" : "corrupt", record: null, slot: -1 };
 }
 
 /** The current record: the valid slot with the higher sequence. */
@@ -278,8 +300,35 @@ export function saveRecord(hal: Hal, record: TokenRecord): boolean {
   return true;
 }
 
-/** Erases both slots. */
+/**
+ * Erases both slots, the one not holding the current record first: a power cut between the
+ * two erases then leaves the current record, never the older one (an older HOTP counter
+ * would show codes again).
+ */
 export function wipeRecords(hal: Hal): void {
-  hal.storageErase(RECORD_FILE_A);
-  hal.storageErase(RECORD_FILE_B);
+  const older = recCurrent(hal).slot === 1 ? RECORD_FILE_A : RECORD_FILE_B;
+  hal.storageErase(older);
+  hal.storageErase(older === RECORD_FILE_A ? RECORD_FILE_B : RECORD_FILE_A);
+  recCompact(hal);
+}
+
+/** Erased records stay readable in flash until compaction: compact where the platform can. */
+function recCompact(hal: Hal): void {
+  const compact = hal.storageCompact;
+  if (compact !== null) {
+    compact();
+  }
+}
+
+/**
+ * Erases the slot that does not hold the current record. After a re-provisioning the other
+ * slot still holds the previous secrets: once the new record is safely written they have no
+ * use, and leaving them in flash would leave old seeds readable.
+ */
+export function forgetPreviousRecord(hal: Hal): void {
+  const current = recCurrent(hal);
+  if (current.status === "ok") {
+    hal.storageErase(current.slot === 0 ? RECORD_FILE_B : RECORD_FILE_A);
+    recCompact(hal);
+  }
 }

@@ -180,6 +180,9 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
       if (host.alive()) host.flash.erase(name);
     },
     list: () => host.flash.list(),
+    compact: () => {
+      if (host.alive()) host.flash.compact();
+    },
     getFree: () => host.flash.getFree(),
   };
 

@@ -124,6 +124,7 @@ export function createFakeHal(options: FakeHalOptions = {}): FakeHalHandles {
     randomBytes: (count) => Array.from({ length: count }, (_, i) => (i * 37 + 11) & 255),
     nativeSha1: null,
     nativeCrc32: options.nativeCrc32 ?? null,
+    storageCompact: null,
   };
   handles.hal = hal;
   return handles;

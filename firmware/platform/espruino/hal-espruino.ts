@@ -92,6 +92,9 @@ export function createEspruinoHal(): Hal {
     storageErase: function (name: string) {
       storage.erase(name);
     },
+    storageCompact: function () {
+      storage.compact();
+    },
     uartWrite: function (text: string) {
       Serial1.write(text);
     },

@@ -202,6 +202,14 @@ export class SimFlash {
   }
 
   /** Drops trash (Storage.compact()); atomic in this model. */
+  /**
+   * Every byte still programmed in flash, erased files included, as a flash dump with
+   * esptool would show them: Espruino's erase only marks a file deleted until compaction.
+   */
+  rawImage(): Uint8Array {
+    return Buffer.concat(this.entries.map((e) => Buffer.from(e.data)));
+  }
+
   compact(): void {
     const live = this.entries.filter((e) => e.live);
     if (live.length === this.entries.length) return;
