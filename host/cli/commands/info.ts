@@ -1,0 +1,29 @@
+/** `tokensmith info`: what the token says about itself, and its clock against the host's. */
+import type { Command } from "commander";
+import { withClient } from "../session.js";
+import { printJson, printLine } from "../output.js";
+
+export function registerInfo(program: Command): void {
+  program
+    .command("info")
+    .description("Show what the token reports (model, firmware, serial, state, profiles) and its clock offset from this computer")
+    .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
+    .option("--json", "machine-readable output")
+    .action(async (o: { port?: string; json?: boolean }) => {
+      await withClient(o.port, async (client) => {
+        const hello = await client.hello();
+        const host = Math.floor(Date.now() / 1000);
+        const offset = hello.clockOk ? hello.time - host : null;
+        if (o.json) {
+          printJson({ ...hello, hostTime: host, offsetSeconds: offset });
+          return;
+        }
+        printLine(`model      ${hello.model} (firmware ${hello.firmware}, protocol ${hello.protocol})`);
+        printLine(`serial     ${hello.serial || "(not provisioned)"}   chip ${hello.id}`);
+        printLine(`state      ${hello.state}`);
+        printLine(`profiles   ${hello.labels.length === 0 ? "none" : hello.labels.join(", ")}`);
+        printLine(`clock      ${hello.clockOk ? `${new Date(hello.time * 1000).toISOString()} (${offset! >= 0 ? "+" : ""}${offset} s from this computer)` : "LOST: run tokensmith time sync"}`);
+        printLine(`hashing    ${hello.hash === "native" ? "native SHA-1 (crypto module)" : "pure JavaScript SHA-1"}`);
+      });
+    });
+}

@@ -1,0 +1,38 @@
+/**
+ * `--port` to a Transport: a serial device path, `tcp://HOST:PORT`, or `sim` (a simulated
+ * token in this process, its flash kept under the data directory so that successive commands
+ * see the same token).
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { SimulatedToken } from "../../hardware/sim/token.js";
+import { SerialTransport } from "./serial-transport.js";
+import { SimTransport } from "./sim-transport.js";
+import { TcpTransport } from "./tcp-transport.js";
+import type { Transport } from "./transport.js";
+
+export interface OpenOptions {
+  /** Where `sim` keeps its flash (default: none, a fresh token every time). */
+  simFlashFile?: string;
+}
+
+export async function openTransport(port: string, options: OpenOptions = {}): Promise<Transport> {
+  if (port === "sim") {
+    const token = new SimulatedToken({ flashFile: options.simFlashFile });
+    token.powerOn();
+    const transport = new SimTransport(token);
+    if (options.simFlashFile) {
+      // Keep what the token wrote when the command ends.
+      const file = options.simFlashFile;
+      const close = transport.close.bind(transport);
+      transport.close = async () => {
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        token.flash.save(file);
+        await close();
+      };
+    }
+    return transport;
+  }
+  if (port.startsWith("tcp://")) return TcpTransport.connect(port);
+  return SerialTransport.open(path.normalize(port));
+}
