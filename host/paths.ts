@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { LEDGER_APP_DIR, dataDirectory as platformDataDirectory } from "./ledger/location.js";
 
 /** The directory holding tokensmith's package.json (the repository or installed package). */
 export function projectRoot(): string {
@@ -18,14 +19,10 @@ export function projectRoot(): string {
 export const artifactPath = (relative: string) => path.join(projectRoot(), relative);
 
 /**
- * tokensmith's data directory: $TOKENSMITH_HOME, else the platform's user data directory
- * ($XDG_DATA_HOME or ~/.local/share on Linux, ~/Library/Application Support on macOS,
- * %APPDATA% on Windows) + /tokensmith.
+ * tokensmith's own data directory: $TOKENSMITH_HOME, else the platform's user data directory
+ * (host/ledger/location.ts says which) + /tokensmith. The ledger's default lives here too.
  */
 export function dataDirectory(): string {
   if (process.env.TOKENSMITH_HOME) return process.env.TOKENSMITH_HOME;
-  const home = process.env.HOME ?? process.env.USERPROFILE ?? ".";
-  if (process.platform === "win32") return path.join(process.env.APPDATA ?? path.join(home, "AppData", "Roaming"), "tokensmith");
-  if (process.platform === "darwin") return path.join(home, "Library", "Application Support", "tokensmith");
-  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, ".local", "share"), "tokensmith");
+  return path.join(platformDataDirectory(), LEDGER_APP_DIR);
 }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_SCRYPT_COST,
+  EscrowError,
+  clearEscrowKeyCache,
+  deriveEscrowKey,
+  escrowPassphraseFromEnv,
+  newEscrowSalt,
+  openSeed,
+  sealSeed,
+} from "../../host/ledger/escrow.js";
+import { TEST_COST } from "./support.js";
+
+const seed = new Uint8Array(Array.from({ length: 20 }, (_, i) => i * 13 + 1));
+const opts = { cost: TEST_COST };
+
+describe("escrow", () => {
+  it("round-trips a seed, with the layout version | cost | salt | iv | tag | ciphertext", () => {
+    const blob = sealSeed(seed, "correct horse", "TS-000001", opts);
+    expect(blob.length).toBe(4 + 16 + 12 + 16 + seed.length);
+    expect([...blob.subarray(0, 4)]).toEqual([1, TEST_COST.logN, TEST_COST.r, TEST_COST.p]);
+    expect(Buffer.from(openSeed(blob, "correct horse", "TS-000001"))).toEqual(Buffer.from(seed));
+  });
+
+  it("uses a fresh salt and IV for each blob unless a salt is given", () => {
+    const a = sealSeed(seed, "pw", "S", opts);
+    const b = sealSeed(seed, "pw", "S", opts);
+    expect(a.subarray(4, 20).equals(b.subarray(4, 20))).toBe(false);
+    const salt = newEscrowSalt();
+    const c = sealSeed(seed, "pw", "S", { ...opts, salt });
+    const d = sealSeed(seed, "pw", "S", { ...opts, salt });
+    expect(c.subarray(4, 20).equals(salt)).toBe(true);
+    expect(c.subarray(20, 32).equals(d.subarray(20, 32))).toBe(false); // IVs differ
+  });
+
+  it("refuses a wrong passphrase", () => {
+    const blob = sealSeed(seed, "right", "TS-000001", opts);
+    expect(() => openSeed(blob, "wrong", "TS-000001")).toThrow(EscrowError);
+    expect(() => openSeed(blob, "wrong", "TS-000001")).toThrow("wrong passphrase or the escrow was altered");
+  });
+
+  it("refuses a blob altered anywhere (salt, iv, tag, ciphertext, cost byte)", () => {
+    const blob = sealSeed(seed, "pw", "TS-000001", opts);
+    for (const at of [2, 4, 19, 20, 31, 32, 47, 48, blob.length - 1]) {
+      const bad = Buffer.from(blob);
+      bad[at] ^= 0x01;
+      expect(() => openSeed(bad, "pw", "TS-000001"), `byte ${at}`).toThrow(/wrong passphrase or the escrow was altered/);
+    }
+    expect(() => openSeed(blob.subarray(0, 40), "pw", "TS-000001")).toThrow(/escrow was altered/);
+  });
+
+  it("refuses a blob moved to another serial (AAD)", () => {
+    const blob = sealSeed(seed, "pw", "TS-000001", opts);
+    expect(() => openSeed(blob, "pw", "TS-000002")).toThrow("wrong passphrase or the escrow was altered");
+  });
+
+  it("names an unknown format version, and refuses a blob asking for an absurd scrypt cost", () => {
+    const blob = sealSeed(seed, "pw", "S", opts);
+    const v2 = Buffer.from(blob);
+    v2[0] = 2;
+    expect(() => openSeed(v2, "pw", "S")).toThrow(/format version 2/);
+    const huge = Buffer.from(blob);
+    huge[1] = 40;
+    expect(() => openSeed(huge, "pw", "S")).toThrow(/escrow was altered/);
+  });
+
+  it("normalises the passphrase (NFC), refuses an empty one", () => {
+    const blob = sealSeed(seed, "caf\u00e9", "S", opts);
+    expect(Buffer.from(openSeed(blob, "cafe\u0301", "S"))).toEqual(Buffer.from(seed));
+    expect(() => sealSeed(seed, "", "S", opts)).toThrow(EscrowError);
+  });
+
+  it("derives once per (passphrase, salt, cost)", () => {
+    clearEscrowKeyCache();
+    const salt = newEscrowSalt();
+    const a = deriveEscrowKey("pw", salt, TEST_COST);
+    expect(deriveEscrowKey("pw", salt, TEST_COST)).toBe(a);
+    expect(deriveEscrowKey("pw2", salt, TEST_COST)).not.toBe(a);
+    expect(deriveEscrowKey("pw", newEscrowSalt(), TEST_COST)).not.toBe(a);
+  });
+
+  it("the real cost is N = 2^15, r = 8, p = 1, and derives in well under a second", () => {
+    expect(DEFAULT_SCRYPT_COST).toEqual({ logN: 15, r: 8, p: 1 });
+    const started = performance.now();
+    deriveEscrowKey("a real passphrase", newEscrowSalt());
+    const ms = performance.now() - started;
+    // Measured 110-170 ms here; the bound only catches a wrong order of magnitude.
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it("reads the passphrase from TOKENSMITH_ESCROW_PASSPHRASE", () => {
+    expect(escrowPassphraseFromEnv({ TOKENSMITH_ESCROW_PASSPHRASE: "s3cret" })).toBe("s3cret");
+    expect(escrowPassphraseFromEnv({ TOKENSMITH_ESCROW_PASSPHRASE: "" })).toBeUndefined();
+    expect(escrowPassphraseFromEnv({})).toBeUndefined();
+  });
+});
