@@ -12,6 +12,12 @@ import { registerCode } from "./commands/code.js";
 import { registerSeed } from "./commands/seed.js";
 import { registerDevices } from "./commands/devices.js";
 import { registerInfo } from "./commands/info.js";
+import { registerProvision } from "./commands/provision.js";
+import { registerBatch } from "./commands/batch.js";
+import { registerExport } from "./commands/export.js";
+import { registerTime } from "./commands/time.js";
+import { registerWipe } from "./commands/wipe.js";
+import { registerLedger } from "./commands/ledger.js";
 
 function version(): string {
   return JSON.parse(readFileSync(artifactPath("package.json"), "utf8")).version;
@@ -28,8 +34,14 @@ export function buildProgram(): Command {
   registerSim(program);
   registerDevices(program);
   registerInfo(program);
+  registerProvision(program);
+  registerBatch(program);
+  registerExport(program);
+  registerTime(program);
+  registerWipe(program);
   registerCode(program);
   registerSeed(program);
+  registerLedger(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

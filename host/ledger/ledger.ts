@@ -61,6 +61,8 @@ export interface PendingOptions {
    * ledger, so a re-run can re-provision the token (PROVISION with the current key).
    */
   managementKey?: Uint8Array;
+  /** The chip the serial is being written to (HELLO's id): a resumed run finds it again. */
+  tokenId?: string;
   /** Unix seconds, UTC; default now. */
   at?: number;
 }
@@ -440,8 +442,8 @@ export class Ledger {
       try {
         this.db
           .prepare(
-            `INSERT INTO tokens (serial, batch_id, label, kind, algorithm, digits, period, counter, state, pending_at_ms, management_key, management_key_sealed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+            `INSERT INTO tokens (serial, batch_id, label, kind, algorithm, digits, period, counter, state, pending_at_ms, management_key, management_key_sealed, token_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
           )
           .run(
             serial,
@@ -455,6 +457,7 @@ export class Ledger {
             toMs(options.at ?? nowSeconds()),
             key?.bytes ?? null,
             key?.sealed ? 1 : 0,
+            options.tokenId ?? null,
           );
       } catch (error) {
         if (isSqliteError(error, "SQLITE_CONSTRAINT_UNIQUE")) throw this.duplicateSerial(serial);

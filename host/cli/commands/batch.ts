@@ -1,0 +1,91 @@
+/** `tokensmith batch`: N tokens in a row, with progress, resumable. */
+import type { Command } from "commander";
+import { InputError } from "../../core/otp.js";
+import { requireSeedDestination, runBatch, type BatchEvent } from "../../provision/job.js";
+import { newPorts, samePort, simulatedTokens } from "../../provision/next-token.js";
+import { openLedgerFor } from "../ledger-access.js";
+import { addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
+import { parseWhole } from "../options.js";
+import { EXIT, printJson, printLine, style } from "../output.js";
+
+interface BatchFlags extends ProfileFlags {
+  count?: string;
+  prefix?: string;
+  resume?: string;
+  port?: string;
+  wait: string;
+}
+
+function bar(done: number, planned: number): string {
+  const width = 20;
+  const filled = Math.round((done / Math.max(planned, 1)) * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${planned}`;
+}
+
+export function registerBatch(program: Command): void {
+  addProfileOptions(
+    program
+      .command("batch")
+      .description(
+        "Provision many tokens in a row: serials from --prefix and a counter (never reusing one in the ledger), one import-file line appended and fsynced per verified token. " +
+          "Interrupt it any time (Ctrl-C, a pulled cable, a killed process): nothing is lost or duplicated, and --resume ID finishes the batch.",
+      )
+      .option("--count <n>", "how many tokens")
+      .option("--prefix <prefix>", "serial prefix, e.g. TS- (serials TS-000001, TS-000002, ...)")
+      .option("--resume <batch>", "finish an unfinished batch (tokensmith ledger list shows them)")
+      .option("--port <port>", "one port the tokens are swapped on (a device, tcp://HOST:PORT, or sim for a fresh simulated token each time); default: each new ESP32 port that appears")
+      .option("--wait <seconds>", "how long to wait for the next token before stopping", "600"),
+  ).action(async (o: BatchFlags) => {
+    if (o.resume === undefined && (o.count === undefined || o.prefix === undefined)) throw new InputError("give --count N and --prefix PREFIX, or --resume BATCH");
+    const importFile = readImportFile(o);
+    requireSeedDestination({ importFile, escrow: o.escrow === true });
+    const profile = readProfile(o);
+    const waitSeconds = parseWhole(o.wait, 1, 86400, "--wait");
+    const ledger = await openLedgerFor(o.ledger, o.escrow === true);
+    let stop = false;
+    const onSignal = () => {
+      if (stop) process.exit(EXIT.interrupted); // a second Ctrl-C: stop at once (the ledger is consistent)
+      stop = true;
+      process.stderr.write("\nstopping after the current token (Ctrl-C again to stop now)\n");
+    };
+    process.on("SIGINT", onSignal);
+    const events: BatchEvent[] = [];
+    const say = (text: string) => {
+      if (!o.json) printLine(text);
+    };
+    try {
+      const waiting = (message: string) => say(style.dim(message));
+      const source =
+        o.port === "sim"
+          ? simulatedTokens()
+          : o.port !== undefined
+            ? samePort(o.port, { ledger, prompt: process.stdin.isTTY === true, waitSeconds, onWaiting: waiting, stopRequested: () => stop })
+            : newPorts({ waitSeconds, onWaiting: waiting, stopRequested: () => stop });
+      const outcome = await runBatch(
+        { ledger, profile, importFile, escrow: o.escrow === true, issuer: o.issuer, now: () => Math.floor(Date.now() / 1000) },
+        { prefix: o.prefix ?? "", count: o.count === undefined ? 0 : parseWhole(o.count, 1, 100000, "--count"), resume: o.resume === undefined ? undefined : parseWhole(o.resume, 1, 2 ** 31, "--resume") },
+        source,
+        (event) => {
+          events.push(event);
+          if (event.type === "provisioned") say(`${bar(event.done, event.planned)}  ${style.good(event.serial)}${event.resumed ? " (resumed)" : ""}  ${event.seconds.toFixed(1)} s`);
+          if (event.type === "failed") say(`${bar(event.done, event.planned)}  ${style.bad("failed")} ${event.serial ?? ""} ${event.message}`);
+          if (event.type === "waiting") say(style.dim(event.message));
+        },
+        () => stop,
+      );
+      if (o.json) printJson({ ...outcome, importFile: importFile?.path ?? null, ledger: ledger.path, events });
+      else {
+        printLine("");
+        printLine(`batch ${outcome.batchId}: ${outcome.provisioned} of ${outcome.planned} provisioned${outcome.failures ? `, ${outcome.failures} failed attempts` : ""}`);
+        if (importFile) printLine(`import file: ${importFile.path}`);
+        printLine(`ledger: ${ledger.path}`);
+        if (outcome.pending.length) printLine(`pending (reconnect these tokens and run with --resume ${outcome.batchId}): ${outcome.pending.join(", ")}`);
+        else if (outcome.provisioned < outcome.planned) printLine(`to finish: tokensmith batch --resume ${outcome.batchId} ...`);
+      }
+      if (outcome.interrupted || outcome.provisioned < outcome.planned) process.exitCode = stop ? EXIT.interrupted : EXIT.failed;
+    } finally {
+      process.off("SIGINT", onSignal);
+      ledger.close();
+    }
+  });
+}

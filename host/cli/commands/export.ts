@@ -1,0 +1,91 @@
+/** `tokensmith export duo|entra|pskc|otpauth`: import files from the ledger's escrow. */
+import type { Command } from "commander";
+import path from "node:path";
+import { InputError } from "../../core/otp.js";
+import { formatExport, readUpnMap, selectTokens, tokensWithSeeds, type ExportFormat } from "../../export/from-ledger.js";
+import { writeSecretFileAtomically } from "../../export/write-file.js";
+import { otpauthQrForTerminal, otpauthUri } from "../../export/otpauth.js";
+import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { parseChoice, parseWhole } from "../options.js";
+import { printJson, printLine } from "../output.js";
+
+interface ExportFlags {
+  out?: string;
+  batch?: string;
+  serial?: string[];
+  upn?: string;
+  upnMap?: string;
+  manufacturer?: string;
+  model?: string;
+  encrypt?: boolean;
+  passwordEnv?: string;
+  issuer?: string;
+  qr?: boolean;
+  overwrite?: boolean;
+  ledger?: string;
+  json?: boolean;
+}
+
+/** FILE for one part, FILE with the Duo type before the extension for several. */
+function fileFor(out: string, part: string, parts: number): string {
+  if (parts === 1 || part === "") return out;
+  const ext = path.extname(out);
+  return out.slice(0, out.length - ext.length) + "." + part + (ext || ".txt");
+}
+
+export function registerExport(program: Command): void {
+  program
+    .command("export")
+    .description(
+      "Write an import file from the ledger's escrowed seeds: duo (Duo Admin Panel > Hardware Tokens > Import, one file per token type), entra (Entra ID hardware OATH CSV), pskc (RFC 6030; --encrypt for a password-protected file), otpauth (key URIs; --qr draws one token's QR code here). Files are created 0600 and never overwritten unless --overwrite.",
+    )
+    .argument("<format>", "duo, entra, pskc or otpauth")
+    .option("--out <file>", "where to write (Duo with several token types: one file per type, named FILE.t6.txt ...)")
+    .option("--batch <id>", "only this batch")
+    .option("--serial <serial...>", "only these tokens")
+    .option("--upn <upn>", "entra: the user for a single token")
+    .option("--upn-map <file>", "entra: a CSV of serial,upn lines")
+    .option("--manufacturer <name>", "entra: manufacturer column", "tokensmith")
+    .option("--model <name>", "entra: model column", "tokensmith-esp32")
+    .option("--encrypt", "pskc: encrypt under a password (from --password-env or a prompt)")
+    .option("--password-env <variable>", "pskc: the environment variable holding the password")
+    .option("--issuer <name>", "otpauth: issuer shown in authenticator apps", "tokensmith")
+    .option("--qr", "otpauth: draw the QR code of a single token in this terminal (it shows the seed)")
+    .option("--overwrite", "replace an existing file")
+    .option("--ledger <file>", LEDGER_OPTION_HELP)
+    .option("--json", "machine-readable output")
+    .action(async (formatText: string, o: ExportFlags) => {
+      const format = parseChoice(formatText, ["duo", "entra", "pskc", "otpauth"] as const, "format") as ExportFormat;
+      if (!o.out && !(format === "otpauth" && o.qr)) throw new InputError("say where to write: --out FILE (or, for one otpauth token, --qr to show it here)");
+      if (o.upn && o.upnMap) throw new InputError("give --upn or --upn-map, not both");
+      let password: string | undefined;
+      if (format === "pskc" && o.encrypt) {
+        password = o.passwordEnv ? process.env[o.passwordEnv] : await promptHidden("PSKC password: ");
+        if (!password) throw new InputError(o.passwordEnv ? `${o.passwordEnv} is not set or empty` : "no password given");
+        if (password.length < 8) throw new InputError("the PSKC password must be at least 8 characters");
+      }
+      const ledger = await openLedgerFor(o.ledger, true);
+      try {
+        const records = selectTokens(ledger, { batchId: o.batch === undefined ? undefined : parseWhole(o.batch, 1, 2 ** 31, "--batch"), serials: o.serial });
+        const tokens = tokensWithSeeds(ledger, records, o.issuer);
+        if (o.qr) {
+          if (tokens.length !== 1) throw new InputError(`--qr shows one token; ${tokens.length} are selected (use --serial)`);
+          printLine(otpauthQrForTerminal(otpauthUri(tokens[0])));
+          if (!o.out) return;
+        }
+        const upnFor = o.upnMap ? readUpnMap(o.upnMap) : o.upn ? () => o.upn : undefined;
+        const files = formatExport(format, tokens, { upnFor, manufacturer: o.manufacturer, model: o.model, password });
+        const written = [];
+        for (const file of files) {
+          const target = path.resolve(fileFor(o.out!, file.part, files.length));
+          await writeSecretFileAtomically(target, file.text, { overwrite: o.overwrite === true });
+          ledger.recordExport({ format: format + (file.part ? ":" + file.part : ""), path: target, serials: file.serials });
+          written.push({ path: target, title: file.title, tokens: file.serials.length });
+        }
+        if (o.json) printJson(written);
+        else for (const w of written) printLine(`${w.title}: ${w.tokens} token${w.tokens === 1 ? "" : "s"} -> ${w.path}`);
+      } finally {
+        ledger.close();
+      }
+    });
+}

@@ -1,0 +1,89 @@
+/** `tokensmith ledger list|show|forget`: what the ledger knows. Never shows a seed. */
+import type { Command } from "commander";
+import { InputError } from "../../core/otp.js";
+import { openLedgerFor, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { parseChoice, parseWhole } from "../options.js";
+import { printJson, printLine } from "../output.js";
+
+const when = (seconds: number | null) => (seconds === null ? "-" : new Date(seconds * 1000).toISOString().replace(".000", ""));
+
+export function registerLedger(program: Command): void {
+  const ledger = program.command("ledger").description("The record of every token provisioned (no seeds are shown)");
+  ledger
+    .command("list")
+    .description("Tokens (optionally of one batch or state) and unfinished batches")
+    .option("--batch <id>", "only this batch")
+    .option("--state <state>", "pending, provisioned or wiped")
+    .option("--ledger <file>", LEDGER_OPTION_HELP)
+    .option("--json", "machine-readable output")
+    .action(async (o: { batch?: string; state?: string; ledger?: string; json?: boolean }) => {
+      const book = await openLedgerFor(o.ledger, false);
+      try {
+        const tokens = book.listTokens({
+          batchId: o.batch === undefined ? undefined : parseWhole(o.batch, 1, 2 ** 31, "--batch"),
+          state: o.state === undefined ? undefined : parseChoice(o.state, ["pending", "provisioned", "wiped"] as const, "--state"),
+        });
+        const batches = book.unfinishedBatches();
+        if (o.json) {
+          printJson({ tokens, unfinishedBatches: batches });
+          return;
+        }
+        printLine(`${"serial".padEnd(14)} ${"state".padEnd(12)} ${"type".padEnd(16)} ${"batch".padEnd(6)} ${"chip".padEnd(14)} provisioned`);
+        for (const t of tokens) {
+          const type = `${t.kind} ${t.digits}d ${t.kind === "totp" ? t.period + "s" : "c" + t.counter} ${t.algorithm}`;
+          printLine(`${t.serial.padEnd(14)} ${t.state.padEnd(12)} ${type.padEnd(16)} ${String(t.batchId ?? "-").padEnd(6)} ${(t.tokenId ?? "-").padEnd(14)} ${when(t.provisionedAt)}`);
+        }
+        printLine(`${tokens.length} token${tokens.length === 1 ? "" : "s"} in ${book.path}`);
+        for (const b of batches) printLine(`unfinished batch ${b.id} (${b.prefix}): ${b.provisioned} of ${b.planned} provisioned, ${b.pending} pending: tokensmith batch --resume ${b.id}`);
+      } finally {
+        book.close();
+      }
+    });
+  ledger
+    .command("show")
+    .description("One token: its profile, chip, clock syncs and drift")
+    .argument("<serial>")
+    .option("--ledger <file>", LEDGER_OPTION_HELP)
+    .option("--json", "machine-readable output")
+    .action(async (serial: string, o: { ledger?: string; json?: boolean }) => {
+      const book = await openLedgerFor(o.ledger, false);
+      try {
+        const token = book.getToken(serial);
+        if (!token) throw new InputError(`${serial} is not in ${book.path}`);
+        const syncs = book.clockSyncs(serial);
+        const drift = book.driftPpm(serial);
+        if (o.json) {
+          printJson({ token, syncs, driftPpm: drift });
+          return;
+        }
+        printLine(`serial        ${token.serial} (${token.state}${token.batchId ? `, batch ${token.batchId}` : ""})`);
+        printLine(`profile       ${token.label}: ${token.kind} ${token.digits} digits ${token.kind === "totp" ? `${token.period} s` : `counter ${token.counter}`} ${token.algorithm}`);
+        printLine(`chip          ${token.tokenId ?? "-"}  firmware ${token.firmware ?? "-"}`);
+        printLine(`provisioned   ${when(token.provisionedAt)}${token.wipedAt ? `  wiped ${when(token.wipedAt)}` : ""}`);
+        printLine(`seed          ${token.hasEscrowedSeed ? "escrowed (encrypted)" : "not in the ledger (its import file is the only copy)"}`);
+        printLine(`clock drift   ${drift === null ? "unknown (needs two syncs)" : `${drift.toFixed(1)} ppm`}`);
+        for (const s of syncs) printLine(`  sync ${when(s.at)}  offset ${s.offsetSeconds === null ? "clock lost" : s.offsetSeconds + " s"}${s.secondsSinceLastSync === null ? "" : `  after ${(s.secondsSinceLastSync / 86400).toFixed(1)} days`}${s.authorised ? "" : " (at provisioning)"}`);
+      } finally {
+        book.close();
+      }
+    });
+  ledger
+    .command("forget")
+    .description("Give up on a pending token (broken, lost mid-batch): marks it wiped so its batch can finish with another token. The serial is never reused.")
+    .argument("<serial>")
+    .option("--force", "also retire a provisioned record (a token erased outside tokensmith, or lost)")
+    .option("--ledger <file>", LEDGER_OPTION_HELP)
+    .action(async (serial: string, o: { ledger?: string; force?: boolean }) => {
+      const book = await openLedgerFor(o.ledger, false);
+      try {
+        const token = book.getToken(serial);
+        if (!token) throw new InputError(`${serial} is not in ${book.path}`);
+        if (token.state === "wiped") throw new InputError(`${serial} is already wiped`);
+        if (token.state === "provisioned" && !o.force) throw new InputError(`${serial} is provisioned: wipe the token with tokensmith wipe, or (if it is lost or was erased elsewhere) add --force`);
+        book.markWiped(serial);
+        printLine(`${serial} forgotten (marked wiped)`);
+      } finally {
+        book.close();
+      }
+    });
+}

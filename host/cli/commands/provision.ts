@@ -1,0 +1,81 @@
+/** `tokensmith provision`: one token, seeded, clock set, verified, recorded. */
+import type { Command } from "commander";
+import { InputError } from "../../core/otp.js";
+import { requireSeedDestination, provisionWithLedger } from "../../provision/job.js";
+import { checkSeedLength, parseSeed, shortSeedWarning } from "../../provision/seeds.js";
+import { withClient } from "../session.js";
+import { openLedgerFor } from "../ledger-access.js";
+import { addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
+import { readSecretArgument } from "../options.js";
+import { printJson, printLine, style } from "../output.js";
+
+interface ProvisionFlags extends ProfileFlags {
+  port?: string;
+  serial?: string;
+  prefix?: string;
+  secretHex?: string;
+  secretBase32?: string;
+  otpauth?: string;
+  allowShort?: boolean;
+}
+
+export function registerProvision(program: Command): void {
+  addProfileOptions(
+    program
+      .command("provision")
+      .description(
+        "Provision one token: a fresh 20-byte seed from the CSPRNG (or --secret-hex / --secret-base32 / --otpauth), the clock set to this computer's UTC, the profile written, verified by a keyed proof and by comparing codes, then recorded in the ledger. " +
+          "The seed goes only where you say: --out FILE (the import file) and/or --escrow (encrypted in the ledger); it is never stored in plaintext anywhere else or printed.",
+      )
+      .option("--port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
+      .option("--serial <serial>", "the token's serial (A-Z a-z 0-9 . _ -, unique in the ledger)")
+      .option("--prefix <prefix>", "or: the next free serial with this prefix (e.g. TS- gives TS-000001)")
+      .option("--secret-hex <hex>", "use this seed (hex; - reads stdin)")
+      .option("--secret-base32 <base32>", "use this seed (Base32 from an activation QR code; - reads stdin)")
+      .option("--otpauth <uri>", "use the seed and parameters of this otpauth:// URI (- reads stdin)")
+      .option("--allow-short", "accept a seed under 128 bits (RFC 4226 section 4 forbids it; for legacy keys only)"),
+  ).action(async (o: ProvisionFlags) => {
+    if ((o.serial === undefined) === (o.prefix === undefined)) throw new InputError("give either --serial SERIAL or --prefix PREFIX");
+    const importFile = readImportFile(o);
+    requireSeedDestination({ importFile, escrow: o.escrow === true });
+    const given =
+      o.secretHex !== undefined || o.secretBase32 !== undefined || o.otpauth !== undefined
+        ? parseSeed({
+            hex: o.secretHex === undefined ? undefined : await readSecretArgument(o.secretHex),
+            base32: o.secretBase32 === undefined ? undefined : await readSecretArgument(o.secretBase32),
+            otpauth: o.otpauth === undefined ? undefined : await readSecretArgument(o.otpauth),
+          })
+        : null;
+    if (given) checkSeedLength(given.seed, o.allowShort === true);
+    const uri = given?.otpauth;
+    const profile = readProfile(o, {
+      ...(uri?.kind ? { kind: uri.kind } : {}),
+      ...(uri?.algorithm ? { algorithm: uri.algorithm } : {}),
+      ...(uri?.digits ? { digits: uri.digits } : {}),
+      ...(uri?.period ? { period: uri.period } : {}),
+      ...(uri?.counter !== undefined ? { counter: uri.counter } : {}),
+    });
+    const ledger = await openLedgerFor(o.ledger, o.escrow === true);
+    try {
+      const done = await withClient(o.port, (client) =>
+        provisionWithLedger(
+          client,
+          { ledger, profile, importFile, escrow: o.escrow === true, seed: given?.seed, issuer: o.issuer ?? uri?.issuer, now: () => Math.floor(Date.now() / 1000) },
+          null,
+          () => o.serial ?? ledger.reserveSerials(o.prefix!, 1)[0],
+        ),
+      );
+      const warning = given ? shortSeedWarning(given.seed) : null;
+      if (warning) process.stderr.write(warning + "\n");
+      if (o.json) {
+        printJson({ ...done, importFile: importFile?.path ?? null, escrow: o.escrow === true, ledger: ledger.path });
+        return;
+      }
+      printLine(`${style.good("provisioned")} ${done.serial} (chip ${done.tokenId})${done.resumed ? ", resumed" : ""}: verified; clock ${done.offsetBefore === null ? "was lost, now set" : `was ${done.offsetBefore >= 0 ? "+" : ""}${done.offsetBefore} s off, now set`}`);
+      if (importFile) printLine(`import line appended to ${importFile.path}`);
+      if (o.escrow) printLine(`seed escrowed in ${ledger.path}`);
+    } finally {
+      ledger.close();
+    }
+  });
+}

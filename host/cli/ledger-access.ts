@@ -1,0 +1,77 @@
+/**
+ * Opening the ledger for a command: `--ledger PATH` or the default under the data directory,
+ * and the escrow passphrase when it is needed: TOKENSMITH_ESCROW_PASSPHRASE, else a hidden
+ * prompt on a terminal. Never echoed, never logged.
+ */
+import { openLedger, type Ledger } from "../ledger/ledger.js";
+import path from "node:path";
+import { LEDGER_FILE_NAME, defaultLedgerPath } from "../ledger/location.js";
+import { dataDirectory } from "../paths.js";
+import { escrowPassphraseFromEnv } from "../ledger/escrow.js";
+import { InputError } from "../core/otp.js";
+
+export const LEDGER_OPTION_HELP = "the ledger file (default: the tokensmith folder in your data directory)";
+
+/** --ledger, else $TOKENSMITH_LEDGER, else ledger.sqlite in the data directory. */
+export function ledgerPath(option: string | undefined): string {
+  return option ?? process.env.TOKENSMITH_LEDGER ?? (process.env.TOKENSMITH_HOME ? path.join(dataDirectory(), LEDGER_FILE_NAME) : defaultLedgerPath());
+}
+
+/** Reads a line from the terminal without echoing it. */
+export async function promptHidden(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new InputError("no terminal to ask for the escrow passphrase: set TOKENSMITH_ESCROW_PASSPHRASE");
+  process.stderr.write(question);
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  let answer = "";
+  try {
+    answer = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        for (const char of chunk.toString("utf8")) {
+          if (char === "\r" || char === "\n") {
+            stdin.off("data", onData);
+            resolve(answer);
+            return;
+          }
+          if (char === "\u0003") {
+            stdin.off("data", onData);
+            reject(new InputError("cancelled"));
+            return;
+          }
+          if (char === "\u007f") answer = answer.slice(0, -1);
+          else answer += char;
+        }
+      };
+      stdin.on("data", onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write("\n");
+  }
+  return answer;
+}
+
+/**
+ * Opens the ledger; unlocks the escrow when `escrow` is asked for or the ledger already has
+ * one (every write then needs it). The first unlock sets the passphrase.
+ */
+export async function openLedgerFor(option: string | undefined, escrow: boolean): Promise<Ledger> {
+  const ledger = openLedger(ledgerPath(option));
+  if (escrow || ledger.escrowConfigured()) {
+    const fromEnv = escrowPassphraseFromEnv();
+    const passphrase = fromEnv ?? (await promptHidden(ledger.escrowConfigured() ? "Escrow passphrase: " : "New escrow passphrase (remember it: exports need it): "));
+    if (passphrase.length < 8) {
+      ledger.close();
+      throw new InputError("the escrow passphrase must be at least 8 characters");
+    }
+    try {
+      ledger.unlockEscrow(passphrase);
+    } catch (error) {
+      ledger.close();
+      throw error;
+    }
+  }
+  return ledger;
+}

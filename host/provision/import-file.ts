@@ -1,0 +1,82 @@
+/**
+ * The import file a provisioning run writes as it goes: one line per verified token, appended
+ * and fsynced (0600), so an interrupted batch leaves a correct file for every token finished.
+ * When the ledger has no escrow, this file is the seeds' only copy.
+ *
+ * Line formats: Duo ("serial,hex[,60]") and otpauth URIs. Duo imports one token type at a
+ * time, so keep one file per type (a batch has one type). Entra and PSKC files are made
+ * afterwards by `tokensmith export` from the escrow.
+ */
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { InputError, base32ToBytes } from "../core/otp.js";
+import { duoImportLine } from "../export/duo.js";
+import { otpauthUri } from "../export/otpauth.js";
+import { appendSecretLine } from "../export/write-file.js";
+import type { ExportToken } from "../export/types.js";
+
+export type ImportFileFormat = "duo" | "otpauth";
+
+export class ImportFile {
+  constructor(
+    readonly path: string,
+    readonly format: ImportFileFormat,
+  ) {}
+
+  /**
+   * Checks, before any token is touched, that lines can be appended: the folder exists and is
+   * writable, and an existing file is a private regular file ending in a whole line.
+   */
+  preflight(): void {
+    const dir = path.dirname(this.path);
+    const fail = (why: string) => {
+      throw new InputError(`cannot write the import file ${this.path}: ${why}. No token was touched.`);
+    };
+    if (!existsSync(dir)) fail(`the folder ${dir} does not exist (create it first)`);
+    if (existsSync(this.path)) {
+      const stat = statSync(this.path);
+      if (!stat.isFile()) fail("it is not a regular file");
+      if (process.platform !== "win32" && (stat.mode & 0o077) !== 0) fail("others can read it (chmod 600 it, or choose a new file)");
+      const text = readFileSync(this.path, "latin1");
+      if (text.length > 0 && !text.endsWith("\n")) fail("its last line is incomplete");
+      try {
+        accessSync(this.path, constants.W_OK);
+      } catch {
+        fail("it is not writable");
+      }
+    } else {
+      try {
+        accessSync(dir, constants.W_OK);
+      } catch {
+        fail(`the folder ${dir} is not writable`);
+      }
+    }
+  }
+
+  /** Appends the token's line and fsyncs. */
+  async append(token: ExportToken): Promise<void> {
+    await appendSecretLine(this.path, this.format === "duo" ? duoImportLine(token) : otpauthUri(token));
+  }
+
+  /** The file's non-empty lines. */
+  lines(): string[] {
+    if (!existsSync(this.path)) return [];
+    return readFileSync(this.path, "latin1").split(/\r?\n/).filter((line) => line.trim() !== "");
+  }
+
+  /** The seed already written for a serial, or null: a resumed token keeps that seed. */
+  seedOf(serial: string): Uint8Array | null {
+    for (const line of this.lines()) {
+      if (this.format === "duo") {
+        const [lineSerial, hex] = line.split(",");
+        if (lineSerial === serial && hex) return new Uint8Array(Buffer.from(hex, "hex"));
+      } else {
+        const url = new URL(line);
+        const label = decodeURIComponent(url.pathname.replace(/^\//, ""));
+        const secret = url.searchParams.get("secret");
+        if ((label === serial || label.endsWith(":" + serial)) && secret) return new Uint8Array(base32ToBytes(secret));
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Provisioning with the books kept: one token, or a batch of them.
+ *
+ * For each token, in this order:
+ *   1. the serial and a fresh management key are recorded as *pending* in the ledger, with the
+ *      chip id, before anything is sent (so a token whose PROVISION landed can always be
+ *      re-authorised and finished);
+ *   2. the token is provisioned and verified (provision-token.ts);
+ *   3. its line is appended to the import file and fsynced (when there is one);
+ *   4. the ledger marks it provisioned, with the escrowed seed when escrow is on, in one
+ *      transaction.
+ * A failure at any point leaves a pending row that a re-run resumes: the same chip gets the
+ * same serial and management key, and the same seed when its line was already written.
+ */
+import type { Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
+import type { TokenClient } from "../device/client.js";
+import type { ExportToken } from "../export/types.js";
+import { InputError } from "../core/otp.js";
+import { ImportFile } from "./import-file.js";
+import { ProvisionError, assertTokensmith, newManagementKey, provisionToken } from "./provision-token.js";
+import { generateSeed } from "./seeds.js";
+
+export interface ProfileChoice extends TokenProfile {
+  period: number;
+  counter: number;
+}
+
+export interface JobSettings {
+  ledger: Ledger;
+  profile: ProfileChoice;
+  /** Where seeds go besides the token: the import file, the escrow, or both. */
+  importFile: ImportFile | null;
+  escrow: boolean;
+  /** A given seed (single provisioning); otherwise each token gets a fresh one. */
+  seed?: Uint8Array;
+  issuer?: string;
+  now: () => number;
+}
+
+export interface ProvisionedToken {
+  serial: string;
+  tokenId: string;
+  resumed: boolean;
+  /** Token clock minus host clock before the sync (null: its clock was lost). */
+  offsetBefore: number | null;
+}
+
+/** There must be somewhere for the seeds to go, and it must work before a token is touched. */
+export function requireSeedDestination(settings: Pick<JobSettings, "importFile" | "escrow">): void {
+  if (settings.importFile === null && !settings.escrow) {
+    throw new InputError("say where the seeds go: --out FILE (the import file, their only copy) or --escrow (encrypted in the ledger), or both");
+  }
+  settings.importFile?.preflight();
+}
+
+/** After this many failures in a row the batch stops: something is wrong beyond one token. */
+export const MAX_CONSECUTIVE_FAILURES = 3;
+
+function exportToken(serial: string, seed: Uint8Array, settings: JobSettings): ExportToken {
+  const p = settings.profile;
+  return {
+    serial,
+    label: p.label,
+    kind: p.kind,
+    algorithm: p.algorithm,
+    digits: p.digits as 6 | 7 | 8,
+    period: p.period,
+    counter: p.counter,
+    secret: seed,
+    issuer: settings.issuer,
+    account: serial,
+  };
+}
+
+/** The pending row this chip was being provisioned under, if any. */
+function pendingFor(ledger: Ledger, tokenId: string, batchId: number | null): TokenRecord | null {
+  return ledger.listTokens({ state: "pending" }).find((t) => t.tokenId === tokenId && (batchId === null || t.batchId === batchId)) ?? null;
+}
+
+/**
+ * Provisions the connected token as `serial` (or, when this chip has a pending row, resumes
+ * that one). `serialFor` is called only when a new serial is needed.
+ */
+export async function provisionWithLedger(
+  client: TokenClient,
+  settings: JobSettings,
+  batchId: number | null,
+  serialFor: () => string,
+): Promise<ProvisionedToken> {
+  const { ledger } = settings;
+  const hello = await client.hello();
+  assertTokensmith(hello);
+  const pending = pendingFor(ledger, hello.id, batchId);
+  let serial: string;
+  let managementKey: Uint8Array;
+  let currentKey: Uint8Array | undefined;
+  if (pending !== null) {
+    serial = pending.serial;
+    managementKey = ledger.managementKey(serial) ?? newManagementKey();
+    // If the interrupted PROVISION landed, the token already holds this key.
+    if (hello.state !== "unprovisioned" && hello.state !== "needs_setup") currentKey = managementKey;
+  } else {
+    if (hello.state !== "unprovisioned" && hello.state !== "needs_setup") {
+      const known = hello.serial ? ledger.getToken(hello.serial) : null;
+      throw new ProvisionError(
+        known?.state === "provisioned"
+          ? `this token is already provisioned as ${hello.serial} (in the ledger): connect another one, or wipe it first`
+          : `this token is already provisioned${hello.serial ? ` as ${hello.serial}` : ""} by someone else: wipe it first (tokensmith wipe)`,
+      );
+    }
+    const live = ledger.listTokens({ state: "provisioned" }).find((t) => t.tokenId === hello.id);
+    if (live) {
+      throw new ProvisionError(
+        `this chip (${hello.id}) is recorded as token ${live.serial}, yet it reports itself unprovisioned (erased outside tokensmith?): retire that record with tokensmith ledger forget ${live.serial} --force, then try again`,
+      );
+    }
+    serial = serialFor();
+    managementKey = newManagementKey();
+    ledger.recordPending(serial, batchId, settings.profile, { managementKey, tokenId: hello.id, at: settings.now() });
+  }
+  const written = settings.importFile?.seedOf(serial) ?? null;
+  const seed = written ?? settings.seed ?? generateSeed();
+  const profile = settings.profile;
+  const result = await provisionToken(client, {
+    serial,
+    managementKey,
+    currentManagementKey: currentKey,
+    now: settings.now,
+    profiles: [{ label: profile.label, kind: profile.kind, algorithm: profile.algorithm, digits: profile.digits, period: profile.period, counter: profile.counter, secret: seed }],
+  });
+  if (settings.importFile !== null && written === null) await settings.importFile.append(exportToken(serial, seed, settings));
+  ledger.recordProvisioned(serial, {
+    tokenId: hello.id,
+    firmware: hello.firmware,
+    managementKey,
+    escrowedSeed: settings.escrow ? seed : undefined,
+    at: settings.now(),
+  });
+  ledger.recordClockSync(serial, result.offsetBefore, currentKey !== undefined, settings.now());
+  return { serial, tokenId: hello.id, resumed: pending !== null, offsetBefore: result.offsetBefore };
+}
+
+export type BatchEvent =
+  | { type: "waiting"; message: string }
+  | { type: "provisioned"; serial: string; done: number; planned: number; resumed: boolean; seconds: number }
+  | { type: "failed"; serial: string | null; message: string; done: number; planned: number };
+
+export interface BatchPlan {
+  prefix: string;
+  count: number;
+  /** Continue this unfinished batch instead of starting one. */
+  resume?: number;
+}
+
+export interface BatchOutcome {
+  batchId: number;
+  planned: number;
+  provisioned: number;
+  pending: string[];
+  failures: number;
+  interrupted: boolean;
+}
+
+/**
+ * Provisions tokens until the batch is complete. `nextToken` yields a client for the next
+ * token to work on (it prompts, waits for a new port, or makes a simulated token), or null
+ * when the operator stops. A failed token is reported and the batch goes on; its pending row
+ * waits for that chip to come back.
+ */
+export async function runBatch(
+  settings: JobSettings,
+  plan: BatchPlan,
+  nextToken: () => Promise<{ client: TokenClient; release: () => Promise<void> } | null>,
+  onEvent: (event: BatchEvent) => void,
+  stopRequested: () => boolean,
+): Promise<BatchOutcome> {
+  const { ledger } = settings;
+  let batchId: number;
+  if (plan.resume !== undefined) {
+    const found = ledger.unfinishedBatches().find((b) => b.id === plan.resume);
+    if (!found) throw new InputError(`batch ${plan.resume} is not an unfinished batch in this ledger (tokensmith ledger list shows them)`);
+    batchId = found.id;
+  } else {
+    const open = ledger.unfinishedBatches().filter((b) => b.prefix === plan.prefix);
+    if (open.length > 0) {
+      const b = open[0];
+      throw new InputError(`batch ${b.id} (${b.prefix}) is unfinished: ${b.provisioned} of ${b.planned} done; finish it with --resume ${b.id}`);
+    }
+    batchId = ledger.beginBatch(plan.prefix, plan.count, settings.now());
+  }
+  const prefix = ledger.batchSummary(batchId).prefix;
+  let failures = 0;
+  let failuresInARow = 0;
+  let interrupted = false;
+  for (;;) {
+    const summary = ledger.batchSummary(batchId);
+    if (summary.provisioned >= summary.planned) break;
+    if (stopRequested()) {
+      interrupted = true;
+      break;
+    }
+    const next = await nextToken();
+    if (next === null) {
+      interrupted = true;
+      break;
+    }
+    const started = Date.now();
+    let serial: string | null = null;
+    try {
+      const done = await provisionWithLedger(next.client, settings, batchId, () => {
+        if (ledger.batchSummary(batchId).remaining <= 0) {
+          // Not a token's fault: the batch cannot go on until the operator acts.
+          throw new InputError(
+            `every serial of batch ${batchId} is taken by a token still pending (${ledger.listTokens({ batchId, state: "pending" }).map((t) => t.serial).join(", ")}): reconnect those tokens, or release one with tokensmith ledger forget SERIAL`,
+          );
+        }
+        serial = ledger.reserveSerials(prefix, 1)[0];
+        return serial;
+      });
+      const after = ledger.batchSummary(batchId);
+      onEvent({ type: "provisioned", serial: done.serial, done: after.provisioned, planned: after.planned, resumed: done.resumed, seconds: (Date.now() - started) / 1000 });
+      failuresInARow = 0;
+    } catch (error) {
+      failures++;
+      failuresInARow++;
+      const after = ledger.batchSummary(batchId);
+      onEvent({ type: "failed", serial, message: (error as Error).message, done: after.provisioned, planned: after.planned });
+      if (error instanceof InputError) throw error;
+      if (failuresInARow >= MAX_CONSECUTIVE_FAILURES) {
+        interrupted = true;
+        break; // (the finally below releases the token)
+      }
+    } finally {
+      await next.release();
+    }
+  }
+  const summary = ledger.batchSummary(batchId);
+  if (summary.provisioned >= summary.planned) ledger.finishBatch(batchId, settings.now());
+  return {
+    batchId,
+    planned: summary.planned,
+    provisioned: summary.provisioned,
+    pending: ledger.listTokens({ batchId, state: "pending" }).map((t) => t.serial),
+    failures,
+    interrupted,
+  };
+}
