@@ -1,7 +1,13 @@
 /** `npm run bench`: prints figures; asserts nothing. */
 import { runCoreBenchmarks } from "./core.bench.js";
 import { runFirmwareBenchmarks } from "./firmware.bench.js";
+import { runProvisionBenchmarks } from "./provision.bench.js";
+import { runExportBenchmarks } from "./export.bench.js";
+import { runLedgerExportBenchmark } from "./ledger-export.bench.js";
 
 console.log(`tokensmith benchmarks  node ${process.version}  ${new Date().toISOString()}\n`);
 runCoreBenchmarks();
 await runFirmwareBenchmarks();
+await runProvisionBenchmarks();
+runExportBenchmarks();
+await runLedgerExportBenchmark(Number(process.env.TOKENSMITH_BENCH_LEDGER_TOKENS ?? 100_000));

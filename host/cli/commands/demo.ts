@@ -1,21 +1,44 @@
-/** `tokensmith demo`: the three builds of the core agree (until the simulated-token demo). */
+/** `tokensmith demo`: a simulated token provisioned as a real one would be. */
 import type { Command } from "commander";
 import { runCoreDemo } from "../../demo/core-demo.js";
-import { EXIT, printJson, printLine } from "../output.js";
+import { runTokenDemo } from "../../demo/token-demo.js";
+import { EXIT, printJson, printLine, style } from "../output.js";
+
+const REAL_BOARD_STEPS = `With a real board (README.md, "With a real board"):
+  tokensmith devices                                   find the token's serial port
+  tokensmith provision --port /dev/ttyUSB0 --prefix TS- --out duo-t6.txt
+  then Duo Admin Panel > 2FA Devices > Hardware Tokens > Import Hardware Tokens,
+  type "TOTP 6-digit", and paste the file's lines.`;
 
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("Compute the current TOTP code for a fresh random seed with all three builds of the portable core (Node, Espruino ES5, NodeMCU Lua) and show that they agree. The seed is not shown.")
+    .description(
+      "Provision a simulated token (the real firmware on the software twin) as a real one would be, press its button, show its display and the Duo import line. Uses a throwaway folder and a throwaway seed; your ledger is not touched. --builds instead shows the three builds of the OTP core agreeing.",
+    )
+    .option("--builds", "compute one code with the Node, Espruino and Lua builds of the core and compare")
     .option("--json", "machine-readable output")
-    .action((options: { json?: boolean }) => {
-      const result = runCoreDemo();
-      if (options.json) printJson(result);
-      else {
-        printLine(`Fresh 20-byte seed, TOTP SHA-1, 6 digits, 30 s; Unix time ${result.unixSeconds} (${result.secondsLeft} s left in this window)\n`);
-        for (const c of result.codes) printLine(`  ${c.build.padEnd(36)} ${c.code ?? `-   (${c.note})`}`);
-        printLine(result.agree ? "\nAll builds agree." : "\nThe builds DISAGREE: this is a bug, please report it.");
+    .action(async (options: { builds?: boolean; json?: boolean }) => {
+      if (options.builds) {
+        const result = runCoreDemo();
+        if (options.json) printJson(result);
+        else {
+          printLine(`Fresh 20-byte seed, TOTP SHA-1, 6 digits, 30 s; Unix time ${result.unixSeconds} (${result.secondsLeft} s left in this window)\n`);
+          for (const c of result.codes) printLine(`  ${c.build.padEnd(36)} ${c.code ?? `-   (${c.note})`}`);
+          printLine(result.agree ? "\nAll builds agree." : "\nThe builds DISAGREE: this is a bug, please report it.");
+        }
+        if (!result.agree) process.exitCode = EXIT.failed;
+        return;
       }
-      if (!result.agree) process.exitCode = EXIT.failed;
+      const demo = await runTokenDemo({ color: !process.env.NO_COLOR && process.stdout.isTTY === true });
+      if (options.json) {
+        printJson(demo);
+        return;
+      }
+      printLine(`Provisioned a simulated token as ${style.bold(demo.serial)}: clock set, seed written, verified (${demo.hash} SHA-1). Its display after a press:\n`);
+      printLine(demo.display);
+      printLine(`\nDuo import line (Hardware Tokens > Import, type TOTP 6-digit). A throwaway demo seed:`);
+      printLine(`  ${demo.duoLine}\n`);
+      printLine(REAL_BOARD_STEPS);
     });
 }
