@@ -75,3 +75,13 @@ export async function openLedgerFor(option: string | undefined, escrow: boolean)
   }
   return ledger;
 }
+
+/** Runs `work` with the ledger open, closing it however `work` ends. */
+export async function withLedger<T>(option: string | undefined, escrow: boolean, work: (ledger: Ledger) => Promise<T> | T): Promise<T> {
+  const ledger = await openLedgerFor(option, escrow);
+  try {
+    return await work(ledger);
+  } finally {
+    ledger.close();
+  }
+}

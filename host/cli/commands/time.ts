@@ -2,7 +2,13 @@
 import type { Command } from "commander";
 import { checkClock, clockReport, syncClock, type ClockReport } from "../../device/maintenance.js";
 import { withClient } from "../session.js";
-import { openLedgerFor, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
+
+interface DeviceFlags {
+  port?: string;
+  ledger?: string;
+  json?: boolean;
+}
 import { printJson, printLine } from "../output.js";
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -22,33 +28,27 @@ export function registerTime(program: Command): void {
     .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
-    .action(async (o: { port?: string; ledger?: string; json?: boolean }) => {
-      const ledger = await openLedgerFor(o.ledger, false);
-      try {
+    .action((o: DeviceFlags) =>
+      withLedger(o.ledger, false, async (ledger) => {
         const reports = o.port
           ? [await withClient(o.port, (client) => checkClock(client, ledger, now))]
           : ledger.listTokens({ state: "provisioned" }).map((t) => clockReport(ledger, t.serial, null));
         if (o.json) printJson(reports);
         else if (reports.length === 0) printLine("no provisioned tokens in the ledger");
         else for (const r of reports) printLine(o.port ? show(r) : show(r).replace("clock lost  ", "            "));
-      } finally {
-        ledger.close();
-      }
-    });
+      }),
+    );
   time
     .command("sync")
     .description("Set the connected token's clock to this computer's UTC, authorised with its management key from the ledger, and record the offset found")
     .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
-    .action(async (o: { port?: string; ledger?: string; json?: boolean }) => {
-      const ledger = await openLedgerFor(o.ledger, false);
-      try {
+    .action((o: DeviceFlags) =>
+      withLedger(o.ledger, false, async (ledger) => {
         const report = await withClient(o.port, (client) => syncClock(client, ledger, now));
         if (o.json) printJson(report);
         else printLine(`synced ${show(report)}`);
-      } finally {
-        ledger.close();
-      }
-    });
+      }),
+    );
 }

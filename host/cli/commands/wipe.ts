@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { wipeToken } from "../../device/maintenance.js";
 import { withClient } from "../session.js";
-import { openLedgerFor, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { printJson, printLine } from "../output.js";
 
 export function registerWipe(program: Command): void {
@@ -12,14 +12,11 @@ export function registerWipe(program: Command): void {
     .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
-    .action(async (o: { port?: string; ledger?: string; json?: boolean }) => {
-      const ledger = await openLedgerFor(o.ledger, false);
-      try {
+    .action((o: { port?: string; ledger?: string; json?: boolean }) =>
+      withLedger(o.ledger, false, async (ledger) => {
         const serial = await withClient(o.port, (client) => wipeToken(client, ledger));
         if (o.json) printJson({ wiped: serial });
         else printLine(`wiped ${serial}`);
-      } finally {
-        ledger.close();
-      }
-    });
+      }),
+    );
 }
