@@ -5,7 +5,7 @@ import { openLedgerFor, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine } from "../output.js";
 
-const when = (seconds: number | null) => (seconds === null ? "-" : new Date(seconds * 1000).toISOString().replace(".000", ""));
+const when = (seconds: number | null) => (seconds === null ? "-" : new Date(Math.floor(seconds) * 1000).toISOString().replace(".000", ""));
 
 export function registerLedger(program: Command): void {
   const ledger = program.command("ledger").description("The record of every token provisioned (no seeds are shown)");
@@ -60,7 +60,7 @@ export function registerLedger(program: Command): void {
         printLine(`profile       ${token.label}: ${token.kind} ${token.digits} digits ${token.kind === "totp" ? `${token.period} s` : `counter ${token.counter}`} ${token.algorithm}`);
         printLine(`chip          ${token.tokenId ?? "-"}  firmware ${token.firmware ?? "-"}`);
         printLine(`provisioned   ${when(token.provisionedAt)}${token.wipedAt ? `  wiped ${when(token.wipedAt)}` : ""}`);
-        printLine(`seed          ${token.hasEscrowedSeed ? "escrowed (encrypted)" : "not in the ledger (its import file is the only copy)"}`);
+        printLine(`seed          ${token.state === "wiped" ? "erased with the token" : token.hasEscrowedSeed ? "escrowed (encrypted)" : "not in the ledger (its import file is the only copy)"}`);
         printLine(`clock drift   ${drift === null ? "unknown (needs two syncs)" : `${drift.toFixed(1)} ppm`}`);
         for (const s of syncs) printLine(`  sync ${when(s.at)}  offset ${s.offsetSeconds === null ? "clock lost" : s.offsetSeconds + " s"}${s.secondsSinceLastSync === null ? "" : `  after ${(s.secondsSinceLastSync / 86400).toFixed(1)} days`}${s.authorised ? "" : " (at provisioning)"}`);
       } finally {
