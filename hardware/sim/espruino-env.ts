@@ -16,6 +16,11 @@ import type { VirtualClock } from "./virtual-clock.js";
 import type { I2cBus } from "./devices/i2c-bus.js";
 import type { SimButton } from "./devices/button.js";
 import type { SimFlash } from "./devices/flash.js";
+import { createRepl } from "./repl.js";
+
+/** What process.env reports, as Espruino 2v29's ESP32 build does. */
+export const ESPRUINO_VERSION = "2v29";
+export const ESPRUINO_BOARD = "ESP32";
 
 /** What the environment reports back to the token that owns it. */
 export interface EnvironmentHost {
@@ -33,7 +38,8 @@ export interface EnvironmentHost {
   consoleOut(text: string): void;
   /** The firmware asked for deep sleep with wake on the button at `level`. */
   deepSleep(level: number): void;
-  reboot(): void;
+  /** E.reboot() (no file) or load(file): the chip restarts and runs `file` (default .bootcde). */
+  reboot(file?: string): void;
   /** An exception escaped a callback: Espruino prints it and carries on. */
   uncaught(error: unknown): void;
   /** False once power is gone: every side effect is then dropped. */
@@ -42,7 +48,7 @@ export interface EnvironmentHost {
 
 export interface EspruinoEnvironment {
   context: vm.Context;
-  /** Delivers bytes from the host to Serial1's data listeners (or the REPL). */
+  /** Delivers bytes from the host to Serial1's data listeners, or to the REPL while the console is there. */
   receive(text: string): void;
   /** Whether the console (REPL) is on Serial1. */
   consoleOnSerial(): boolean;
@@ -92,6 +98,12 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
   let nextWatchId = 1;
   const serialListeners: Array<(data: string) => void> = [];
   let consoleOnSerial = true;
+  const consolePrint = (args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    if (consoleOnSerial) {
+      if (running && host.alive()) host.uartOut(text + "\r\n");
+    } else host.consoleOut(text + "\n");
+  };
 
   const invoke = (fn: () => void) => {
     if (!running || !host.alive()) return;
@@ -184,6 +196,7 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
       if (host.alive()) host.flash.compact();
     },
     getFree: () => host.flash.getFree(),
+    getStats: () => host.flash.getStats(),
   };
 
   const crypto = {
@@ -272,16 +285,30 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
     setInterval: (fn: () => void, ms: number) => schedule(fn, ms, true),
     clearTimeout: clearTimer,
     clearInterval: clearTimer,
-    print: (...args: unknown[]) => host.consoleOut(args.map(String).join(" ") + "\n"),
-    console: { log: (...args: unknown[]) => host.consoleOut(args.map(String).join(" ") + "\n") },
+    // Printing goes wherever the console is: the UART while the REPL is on Serial1.
+    print: (...args: unknown[]) => consolePrint(args),
+    console: { log: (...args: unknown[]) => consolePrint(args) },
+    echo: () => undefined,
+    load: (file?: string) => host.reboot(file === undefined ? undefined : String(file)),
     require: (name: string) => {
       if (name === "Storage") return storage;
       if (name === "crypto" && host.nativeCrypto) return crypto;
       throw new Error(`Module ${name} not found`);
     },
-    process: { memory: () => ({ free: 0, usage: 0, total: 0 }), version: "2v29-sim" },
+    process: {
+      memory: () => ({ free: 0, usage: 0, total: 0 }),
+      version: ESPRUINO_VERSION,
+      env: {
+        VERSION: ESPRUINO_VERSION,
+        BOARD: ESPRUINO_BOARD,
+        MODULES: "Flash,Storage,heatshrink,fs" + (host.nativeCrypto ? ",crypto" : "") + ",neopixel,Wifi,ESP32",
+      },
+    },
+    atob: (text: string) => Buffer.from(String(text), "base64").toString("latin1"),
+    btoa: (text: string) => Buffer.from(String(text), "latin1").toString("base64"),
   };
   const context = vm.createContext(sandbox);
+  const repl = createRepl({ context, write: (text) => host.uartOut(text), alive: () => running && host.alive() });
   // What Espruino lacks is absent here too (DEVICE-PLATFORMS.md), so a firmware that relied on
   // it fails in the simulator as it would on the board.
   vm.runInContext(
@@ -293,8 +320,9 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
   return {
     context,
     receive(text: string) {
+      if (!running || !host.alive()) return;
       if (consoleOnSerial) {
-        host.consoleOut(""); // the REPL would take it; maintenance mode (issue 5) evaluates it
+        repl.receive(text);
         return;
       }
       for (const listener of [...serialListeners]) invoke(() => listener(text));

@@ -5,6 +5,12 @@
  *
  * Power is modelled: powerOff() loses RAM and the display, flash and the DS3231 (on its coin
  * cell) survive; a power cut armed in flash stops the chip in the middle of a write.
+ *
+ * Boot is a real board's: at power-on (and after E.reboot() or load()) the chip runs the
+ * Storage file ".bootcde" if there is one; without one, the console stays on Serial1 and what
+ * the host types goes to the Espruino REPL (repl.ts), which is how `tokensmith install` puts
+ * the firmware there. `preinstallFirmware` (default true) makes every chip behave as one
+ * with the bundle installed, so suites that are not about installing need no install step.
  */
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
@@ -19,6 +25,8 @@ import { createEspruinoEnvironment, type EspruinoEnvironment } from "./espruino-
 import { artifactPath } from "../../host/paths.js";
 
 export const FIRMWARE_BUNDLE = "dist/espruino/tokensmith-firmware.js";
+/** The Storage file Espruino runs at boot. */
+export const BOOT_FILE = ".bootcde";
 
 export interface SimTokenOptions {
   /** The firmware file to run (default: the built bundle). */
@@ -36,6 +44,17 @@ export interface SimTokenOptions {
   deviceId?: string;
   /** The button pin (Espruino name), as in hardware/boards/esp32-devkit/board.json. */
   buttonPin?: string;
+  /**
+   * What a chip whose Storage has no ".bootcde" boots:
+   * - true (default): the firmware bundle, as if it had been installed, without writing it to
+   *   the simulated Storage (so the Storage the firmware sees, its free space and its write
+   *   counters are its own, as the record and power-cut suites expect);
+   * - "storage": the bundle is written to Storage as ".bootcde" at construction (a board
+   *   flashed with the Web IDE); the write is not counted in the flash counters;
+   * - false: nothing: a bare ESP32 with Espruino, its REPL on Serial1.
+   * A ".bootcde" in Storage always wins.
+   */
+  preinstallFirmware?: boolean | "storage";
 }
 
 export type PowerState = "off" | "running" | "sleeping";
@@ -48,6 +67,8 @@ export class SimulatedToken extends EventEmitter {
   readonly button: SimButton;
   readonly flash: SimFlash;
   readonly options: Required<Omit<SimTokenOptions, "flashFile" | "flashCapacity">>;
+  /** What the last boot ran: ".bootcde", another Storage file (load(name)), "preinstalled" or "repl". */
+  bootedFrom = "";
   state: PowerState = "off";
   bootCount = 0;
   /** Exceptions that escaped the firmware (Espruino would print "Uncaught ..."). */
@@ -68,12 +89,18 @@ export class SimulatedToken extends EventEmitter {
       driftPpm: options.driftPpm ?? 0,
       deviceId: options.deviceId ?? "3c71bf0a1e24",
       buttonPin: options.buttonPin ?? "D27",
+      preinstallFirmware: options.preinstallFirmware ?? true,
     };
     this.firmware = readFileSync(this.options.firmwareFile, "utf8");
     this.clock = new VirtualClock(this.options.rtcUnixSeconds * 1000);
     this.rtc = new Ds3231(this.clock, { unixSeconds: this.options.rtcUnixSeconds, driftPpm: this.options.driftPpm });
     this.button = new SimButton(this.clock);
     this.flash = options.flashFile ? SimFlash.loadOrCreate(options.flashFile, options.flashCapacity) : new SimFlash({ capacityBytes: options.flashCapacity });
+    if (this.options.preinstallFirmware === "storage" && this.flash.read(BOOT_FILE) === undefined) {
+      const { bytesWrittenTotal, writeCalls } = this.flash;
+      this.flash.write(BOOT_FILE, this.firmware);
+      Object.assign(this.flash, { bytesWrittenTotal, writeCalls });
+    }
     this.bus.attach(this.rtc);
     this.bus.attach(this.display);
     this.button.onEdge((level) => {
@@ -156,7 +183,7 @@ export class SimulatedToken extends EventEmitter {
     this.env = null;
   }
 
-  private boot(): void {
+  private boot(file?: string): void {
     this.stop();
     this.state = "running";
     this.bootCount += 1;
@@ -181,7 +208,7 @@ export class SimulatedToken extends EventEmitter {
         this.wakeLevel = level;
         this.emit("state", this.state); // the panel keeps power; the firmware turned it off
       },
-      reboot: () => this.clock.schedule(0, () => this.boot()),
+      reboot: (file) => this.clock.schedule(0, () => this.boot(file)),
       uncaught: (error) => {
         if (error instanceof PowerCutError) return;
         this.uncaught.push(error instanceof Error ? error.stack ?? error.message : String(error));
@@ -191,7 +218,18 @@ export class SimulatedToken extends EventEmitter {
     });
     this.env = env;
     this.emit("state", this.state);
-    env.invoke(() => vm.runInContext(this.firmware, env.context, { filename: "tokensmith-firmware.js" }));
+    const stored = this.flash.read(file ?? BOOT_FILE);
+    let code: string | undefined = stored;
+    let filename = file ?? BOOT_FILE;
+    if (code === undefined && file === undefined && this.options.preinstallFirmware === true) {
+      code = this.firmware;
+      filename = "tokensmith-firmware.js";
+    }
+    this.bootedFrom = code === undefined ? "repl" : code === stored ? filename : "preinstalled";
+    if (code !== undefined) {
+      const source = code;
+      env.invoke(() => vm.runInContext(source, env.context, { filename }));
+    }
     this.checkPowerCut();
   }
 

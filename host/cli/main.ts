@@ -18,6 +18,7 @@ import { registerExport } from "./commands/export.js";
 import { registerTime } from "./commands/time.js";
 import { registerWipe } from "./commands/wipe.js";
 import { registerLedger } from "./commands/ledger.js";
+import { registerInstall } from "./commands/install.js";
 import { registerFlashEspruino } from "./commands/flash-espruino.js";
 
 function version(): string {
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerCode(program);
   registerSeed(program);
   registerLedger(program);
+  registerInstall(program);
   registerFlashEspruino(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,0 +1,212 @@
+/**
+ * Talking to the Espruino REPL over a Transport, the way the official upload tools do
+ * (DEVICE-PLATFORMS.md): Ctrl-C for a clean prompt, every line prefixed with 0x10 (echo off
+ * for that line), XON/XOFF honoured (writing stops at 0x13 until 0x11 arrives).
+ *
+ * With echo off Espruino prints no `=result` line, so an expression is sent as
+ * `\x10print("="+JSON.stringify([id,(EXPR)]))`: its answer is a line `=[id,value]`, which
+ * cannot be confused with an echo, a prompt, a stale answer or boot chatter. A line starting
+ * `Uncaught` while we wait is the expression's error.
+ */
+import { SimTransport } from "../transport/sim-transport.js";
+import { TransportError, type Transport } from "../transport/transport.js";
+
+export const XOFF = "\x13";
+export const XON = "\x11";
+export const CTRL_C = "\x03";
+export const ECHO_OFF = "\x10";
+
+/** The REPL did not answer in time (cable, wrong port, chip asleep or reset). */
+export class ReplTimeoutError extends TransportError {
+  override name = "ReplTimeoutError";
+}
+
+/** The expression threw on the device (`Uncaught ...`). */
+export class ReplError extends Error {
+  override name = "ReplError";
+}
+
+/**
+ * Waiting that follows the device's clock: real time for a board, virtual time for the
+ * in-process simulator (which only moves when told to).
+ */
+export function pauseFor(transport: Transport): (ms: number) => Promise<void> {
+  if (transport instanceof SimTransport) {
+    const token = transport.token;
+    return async (ms) => token.advanceMs(ms);
+  }
+  return (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Counts the bytes written through a transport (both directions of the install's figures). */
+export class CountingTransport implements Transport {
+  bytesWritten = 0;
+  bytesRead = 0;
+  readonly description: string;
+  private readonly stopCounting: () => void;
+
+  constructor(readonly inner: Transport) {
+    this.description = inner.description;
+    this.stopCounting = inner.onData((text) => {
+      this.bytesRead += text.length;
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    this.bytesWritten += text.length;
+    await this.inner.write(text);
+  }
+
+  onData(listener: (text: string) => void): () => void {
+    return this.inner.onData(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    return this.inner.onClose(listener);
+  }
+
+  async close(): Promise<void> {
+    this.stopCounting();
+    await this.inner.close();
+  }
+}
+
+export interface ReplDriverOptions {
+  /** How long to wait for an answer (real milliseconds). Default 3000. */
+  timeoutMs?: number;
+  /** How to let the device's time pass (default: pauseFor(transport)). */
+  pause?: (ms: number) => Promise<void>;
+  /** Bytes per transport write, so that an XOFF stops us within one piece. Default 64. */
+  pieceBytes?: number;
+  /** Longest a single XOFF may hold us (real ms). Default 10000. */
+  xoffTimeoutMs?: number;
+}
+
+export class ReplDriver {
+  /** Lines received that were not an answer we waited for (boot chatter, errors). */
+  readonly chatter: string[] = [];
+  private partial = "";
+  private paused = false;
+  private resume: Array<() => void> = [];
+  private nextId = 1;
+  private waiter: ((line: string) => void) | null = null;
+  private readonly unsubscribe: () => void;
+  private readonly timeoutMs: number;
+  private readonly pieceBytes: number;
+  private readonly xoffTimeoutMs: number;
+  readonly pause: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly transport: Transport,
+    options: ReplDriverOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 3000;
+    this.pieceBytes = options.pieceBytes ?? 64;
+    this.xoffTimeoutMs = options.xoffTimeoutMs ?? 10000;
+    this.pause = options.pause ?? pauseFor(transport);
+    this.unsubscribe = transport.onData((text) => this.onData(text));
+  }
+
+  private onData(text: string): void {
+    let rest = "";
+    for (const ch of text) {
+      if (ch === XOFF) this.paused = true;
+      else if (ch === XON) {
+        this.paused = false;
+        for (const go of this.resume.splice(0)) go();
+      } else rest += ch;
+    }
+    this.partial += rest;
+    let newline: number;
+    while ((newline = this.partial.indexOf("\n")) >= 0) {
+      const line = this.partial.slice(0, newline).replace(/\r$/, "");
+      this.partial = this.partial.slice(newline + 1);
+      if (this.waiter !== null) this.waiter(line);
+      else this.chatter.push(line);
+    }
+  }
+
+  /** Whether the device has asked us to stop sending (XOFF without XON yet). */
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    if (!this.paused) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ReplTimeoutError(`the device sent XOFF and no XON for ${this.xoffTimeoutMs} ms`)), this.xoffTimeoutMs);
+      this.resume.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Writes bytes, in pieces, stopping while the device holds us off with XOFF. */
+  async send(text: string): Promise<void> {
+    for (let i = 0; i < text.length; i += this.pieceBytes) {
+      await this.waitWhilePaused();
+      await this.transport.write(text.slice(i, i + this.pieceBytes));
+    }
+  }
+
+  /** Ctrl-C: whatever was half typed is dropped and the REPL shows a prompt. */
+  async interrupt(): Promise<void> {
+    await this.send(CTRL_C);
+    await this.pause(100);
+    this.partial = "";
+  }
+
+  /** Evaluates a JavaScript expression on the device and returns its value (through JSON). */
+  async evaluate<T = unknown>(expression: string, timeoutMs = this.timeoutMs): Promise<T> {
+    const id = this.nextId++;
+    const marker = `=[${id},`;
+    const line = `${ECHO_OFF}print("="+JSON.stringify([${id},(${expression})]))\n`;
+    const answer = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new ReplTimeoutError(`no answer from the Espruino prompt on ${this.transport.description} within ${timeoutMs} ms (is the board powered, on this port, and not running other code?)`));
+      }, timeoutMs);
+      this.waiter = (received) => {
+        const at = received.indexOf(marker);
+        if (at >= 0) {
+          clearTimeout(timer);
+          this.waiter = null;
+          resolve(received.slice(at + 1));
+          return;
+        }
+        const uncaught = received.indexOf("Uncaught ");
+        if (uncaught >= 0) {
+          clearTimeout(timer);
+          this.waiter = null;
+          reject(new ReplError(received.slice(uncaught)));
+          return;
+        }
+        this.chatter.push(received);
+      };
+    });
+    // The write may fail (link gone); the answer may come back while we are still writing.
+    const sent = this.send(line);
+    sent.catch(() => undefined);
+    answer.catch(() => undefined);
+    await sent;
+    const text = await answer;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ReplError(`an answer that is not JSON: ${text.slice(0, 80)}`);
+    }
+    return (parsed as [number, T])[1];
+  }
+
+  /** Sends a line with echo off and expects no answer (E.reboot()). */
+  async sendLine(code: string): Promise<void> {
+    await this.send(`${ECHO_OFF}${code}\n`);
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.waiter = null;
+  }
+}
