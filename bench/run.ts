@@ -4,10 +4,12 @@ import { runFirmwareBenchmarks } from "./firmware.bench.js";
 import { runProvisionBenchmarks } from "./provision.bench.js";
 import { runExportBenchmarks } from "./export.bench.js";
 import { runLedgerExportBenchmark } from "./ledger-export.bench.js";
+import { runInstallBenchmarks } from "./install.bench.js";
 
 console.log(`tokensmith benchmarks  node ${process.version}  ${new Date().toISOString()}\n`);
 runCoreBenchmarks();
 await runFirmwareBenchmarks();
 await runProvisionBenchmarks();
+await runInstallBenchmarks();
 runExportBenchmarks();
 await runLedgerExportBenchmark(Number(process.env.TOKENSMITH_BENCH_LEDGER_TOKENS ?? 100_000));
