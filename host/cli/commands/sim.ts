@@ -21,7 +21,8 @@ export function registerSim(program: Command): void {
     .option("--drift <ppm>", "DS3231 drift in parts per million", "0")
     .option("--rtc-time <unix-seconds>", "the DS3231's time at start (default: now)")
     .option("--no-display", "do not draw the display in the terminal")
-    .action(async (options: { listen: string; speed: string; crypto: boolean; flash?: string; drift: string; rtcTime?: string; display: boolean }) => {
+    .option("--bare", "a bare ESP32 with Espruino and no tokensmith firmware yet (its REPL on the UART): for tokensmith install")
+    .action(async (options: { listen: string; speed: string; crypto: boolean; flash?: string; drift: string; rtcTime?: string; display: boolean; bare?: boolean }) => {
       if (!existsSync(artifactPath("dist/espruino/tokensmith-firmware.js"))) throw new InputError("the firmware is not built: run `npm run build` first");
       const speed = Number(options.speed);
       const drift = Number(options.drift);
@@ -44,6 +45,7 @@ export function registerSim(program: Command): void {
           driftPpm: drift,
           rtcUnixSeconds: rtc,
           drawDisplay: options.display,
+          preinstallFirmware: options.bare ? false : undefined,
           color: !process.env.NO_COLOR && process.stdout.isTTY === true,
         },
         { input: process.stdin, print: (text) => process.stdout.write(text) },
