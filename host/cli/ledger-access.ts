@@ -70,6 +70,11 @@ export async function openLedgerFor(option: string | undefined, escrow: boolean)
       ledger.unlockEscrow(passphrase);
     } catch (error) {
       ledger.close();
+      if ((error as Error)?.name === "EscrowError") {
+        // Say what to do, not only what is wrong (the exit code stays: ledger/escrow refused).
+        (error as Error).message +=
+          `: give the passphrase ${ledger.path}'s escrow was created with` + (fromEnv !== undefined ? " (TOKENSMITH_ESCROW_PASSPHRASE holds another one)" : "");
+      }
       throw error;
     }
   }

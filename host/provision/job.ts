@@ -53,6 +53,35 @@ export function requireSeedDestination(settings: Pick<JobSettings, "importFile" 
   settings.importFile?.preflight();
 }
 
+/** What a token accepts as its serial (firmware/app/commands.ts isSerialText). */
+const TOKEN_SERIAL_CHARACTER = /[A-Za-z0-9._-]/;
+export const MAX_TOKEN_SERIAL_LENGTH = 32;
+/** Digits a batch appends to its prefix (Ledger.reserveSerials' default width). */
+export const SERIAL_NUMBER_DIGITS = 6;
+
+/**
+ * Refuses, before any token or ledger is touched, a serial the token would refuse: 1 to 32 of
+ * A-Z a-z 0-9 . _ - (which also keeps a spreadsheet from reading an import line as a formula).
+ */
+export function checkTokenSerial(serial: string, what = "serial"): void {
+  const allowed = `a token's serial is 1 to ${MAX_TOKEN_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -`;
+  if (serial.length === 0) throw new InputError(`the ${what} is empty: ${allowed}`);
+  const chars = [...serial];
+  const bad = chars.findIndex((c) => !TOKEN_SERIAL_CHARACTER.test(c));
+  if (bad >= 0) {
+    throw new InputError(`the ${what} ${JSON.stringify(serial)} has ${JSON.stringify(chars[bad])} at position ${bad + 1}: ${allowed}; choose another`);
+  }
+  if (serial.length > MAX_TOKEN_SERIAL_LENGTH) throw new InputError(`the ${what} ${JSON.stringify(serial)} is ${serial.length} characters: ${allowed}`);
+}
+
+/** A serial prefix: token serial characters, not ending in a digit, room for the number. */
+export function checkSerialPrefix(prefix: string): void {
+  const room = MAX_TOKEN_SERIAL_LENGTH - SERIAL_NUMBER_DIGITS;
+  checkTokenSerial(prefix, "serial prefix");
+  if (prefix.length > room) throw new InputError(`the serial prefix ${JSON.stringify(prefix)} is ${prefix.length} characters: at most ${room}, so that prefix and ${SERIAL_NUMBER_DIGITS} digits fit the token's ${MAX_TOKEN_SERIAL_LENGTH}`);
+  if (/[0-9]$/.test(prefix)) throw new InputError(`the serial prefix ${JSON.stringify(prefix)} ends in a digit: end it in a letter, '.', '_' or '-' (e.g. "TS-") so that serials read one way`);
+}
+
 /** After this many failures in a row the batch stops: something is wrong beyond one token. */
 export const MAX_CONSECUTIVE_FAILURES = 3;
 
@@ -70,6 +99,11 @@ function exportToken(serial: string, seed: Uint8Array, settings: JobSettings): E
     issuer: settings.issuer,
     account: serial,
   };
+}
+
+/** The profile a ledger row was recorded with: a resumed token, or batch, keeps it. */
+function profileOf(row: TokenRecord): ProfileChoice {
+  return { label: row.label, kind: row.kind, algorithm: row.algorithm, digits: row.digits, period: row.period, counter: row.counter };
 }
 
 /** The pending row this chip was being provisioned under, if any. */
@@ -115,12 +149,14 @@ export async function provisionWithLedger(
       );
     }
     serial = serialFor();
+    checkTokenSerial(serial);
     managementKey = newManagementKey();
     ledger.recordPending(serial, batchId, settings.profile, { managementKey, tokenId: hello.id, at: settings.now() });
   }
   const written = settings.importFile?.seedOf(serial) ?? null;
   const seed = written ?? settings.seed ?? generateSeed();
-  const profile = settings.profile;
+  // A resumed token gets the profile its pending row (and maybe its import line) already has.
+  const profile = pending !== null ? profileOf(pending) : settings.profile;
   const result = await provisionToken(client, {
     serial,
     managementKey,
@@ -128,7 +164,7 @@ export async function provisionWithLedger(
     now: settings.now,
     profiles: [{ label: profile.label, kind: profile.kind, algorithm: profile.algorithm, digits: profile.digits, period: profile.period, counter: profile.counter, secret: seed }],
   });
-  if (settings.importFile !== null && written === null) await settings.importFile.append(exportToken(serial, seed, settings));
+  if (settings.importFile !== null && written === null) await settings.importFile.append(exportToken(serial, seed, { ...settings, profile }));
   ledger.recordProvisioned(serial, {
     tokenId: hello.id,
     firmware: hello.firmware,
@@ -181,6 +217,7 @@ export async function runBatch(
     if (!found) throw new InputError(`batch ${plan.resume} is not an unfinished batch in this ledger (tokensmith ledger list shows them)`);
     batchId = found.id;
   } else {
+    checkSerialPrefix(plan.prefix);
     const open = ledger.unfinishedBatches().filter((b) => b.prefix === plan.prefix);
     if (open.length > 0) {
       const b = open[0];
@@ -189,6 +226,10 @@ export async function runBatch(
     batchId = ledger.beginBatch(plan.prefix, plan.count, settings.now());
   }
   const prefix = ledger.batchSummary(batchId).prefix;
+  // A resumed batch keeps the profile its tokens were recorded with (one token type per batch
+  // and per import file), whatever profile options the resuming command was given.
+  const recorded = plan.resume !== undefined ? ledger.listTokens({ batchId })[0] : undefined;
+  if (recorded !== undefined) settings = { ...settings, profile: profileOf(recorded) };
   let failures = 0;
   let failuresInARow = 0;
   let interrupted = false;

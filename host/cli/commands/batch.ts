@@ -1,7 +1,7 @@
 /** `tokensmith batch`: N tokens in a row, with progress, resumable. */
 import type { Command } from "commander";
 import { InputError } from "../../core/otp.js";
-import { requireSeedDestination, runBatch, type BatchEvent } from "../../provision/job.js";
+import { checkSerialPrefix, requireSeedDestination, runBatch, type BatchEvent } from "../../provision/job.js";
 import { newPorts, samePort, simulatedTokens } from "../../provision/next-token.js";
 import { openLedgerFor } from "../ledger-access.js";
 import { addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
@@ -37,6 +37,7 @@ export function registerBatch(program: Command): void {
       .option("--wait <seconds>", "how long to wait for the next token before stopping", "600"),
   ).action(async (o: BatchFlags) => {
     if (o.resume === undefined && (o.count === undefined || o.prefix === undefined)) throw new InputError("give --count N and --prefix PREFIX, or --resume BATCH");
+    if (o.resume === undefined) checkSerialPrefix(o.prefix!);
     const importFile = readImportFile(o);
     requireSeedDestination({ importFile, escrow: o.escrow === true });
     const profile = readProfile(o);

@@ -1,7 +1,7 @@
 /** `tokensmith provision`: one token, seeded, clock set, verified, recorded. */
 import type { Command } from "commander";
 import { InputError } from "../../core/otp.js";
-import { requireSeedDestination, provisionWithLedger } from "../../provision/job.js";
+import { checkSerialPrefix, checkTokenSerial, requireSeedDestination, provisionWithLedger } from "../../provision/job.js";
 import { checkSeedLength, parseSeed, shortSeedWarning } from "../../provision/seeds.js";
 import { withClient } from "../session.js";
 import { openLedgerFor } from "../ledger-access.js";
@@ -36,6 +36,8 @@ export function registerProvision(program: Command): void {
       .option("--allow-short", "accept a seed under 128 bits (RFC 4226 section 4 forbids it; for legacy keys only)"),
   ).action(async (o: ProvisionFlags) => {
     if ((o.serial === undefined) === (o.prefix === undefined)) throw new InputError("give either --serial SERIAL or --prefix PREFIX");
+    if (o.serial !== undefined) checkTokenSerial(o.serial);
+    if (o.prefix !== undefined) checkSerialPrefix(o.prefix);
     const importFile = readImportFile(o);
     requireSeedDestination({ importFile, escrow: o.escrow === true });
     const given =

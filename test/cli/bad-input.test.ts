@@ -1,0 +1,345 @@
+/**
+ * Bad invocations of the CLI, each checked for: the exact exit code (host/cli/output.ts EXIT),
+ * a message on stderr naming the problem and what to do, and nothing written: no import file,
+ * the ledger's rows unchanged, the data directory's files unchanged, and the token untouched
+ * (its flash identical; never even connected to when the input alone is wrong).
+ * Then: --help on every command, and --json output that parses.
+ */
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import net from "node:net";
+import path from "node:path";
+import type { Command } from "commander";
+import { buildProgram } from "../../host/cli/main.js";
+import { TokenRack, verbOf } from "./rack.js";
+import { cleanupHomes, helloOf, ledgerContents, newHome, oracle, readDuoFile, runCli, shownCode, type CliResult } from "./support.js";
+
+const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, ledger: 4 };
+const PASSPHRASE = "correct horse battery";
+const SEED_20 = "3132333435363738393031323334353637383930";
+
+interface Ctx {
+  home: string;
+  out: string;
+  ledgerPath: string;
+  rack: TokenRack;
+  /** Extra servers (a TCP "token" that is not one). */
+  address?: string;
+}
+
+interface BadCase {
+  name: string;
+  args: (ctx: Ctx) => string[];
+  code: number;
+  /** Each must match stderr: the problem, and what to do. */
+  stderr: RegExp[];
+  setup?: (ctx: Ctx) => Promise<void>;
+  env?: Record<string, string>;
+  /** The command may ask the token HELLO (and nothing else); by default it must not connect at all. */
+  mayAskHello?: boolean;
+  asNobody?: boolean;
+}
+
+const racks: TokenRack[] = [];
+const servers: Array<net.Server & { destroyConnections: () => void }> = [];
+afterEach(async () => {
+  for (const rack of racks.splice(0)) await rack.close();
+  for (const server of servers.splice(0)) {
+    server.destroyConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+afterAll(() => cleanupHomes());
+
+async function context(): Promise<Ctx> {
+  const home = newHome("bad");
+  const ledgerPath = path.join(home, "ledger.sqlite");
+  const rack = new TokenRack(2, { ledgerPath });
+  racks.push(rack);
+  await rack.listen();
+  return { home, out: path.join(home, "import.csv"), ledgerPath, rack };
+}
+
+const cli = (ctx: Ctx, args: string[], env: Record<string, string> = {}) => runCli(args, { home: ctx.home, env: { TOKENSMITH_ESCROW_PASSPHRASE: PASSPHRASE, ...env } });
+
+async function expectOk(run: Promise<CliResult>): Promise<CliResult> {
+  const result = await run;
+  expect(result.code, result.stderr).toBe(0);
+  return result;
+}
+
+/** A TCP server that is no tokensmith token: silent, or an Espruino REPL echoing what it gets. */
+async function notAToken(ctx: Ctx, kind: "silent" | "repl"): Promise<void> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    if (kind === "silent") {
+      socket.resume(); // reads and drops what it gets
+      return;
+    }
+    socket.write(" ____                 _\r\n|  __|___ ___ ___ _ _|_|___ ___\r\n 2v20 (c) 2024 G.Williams\r\n>");
+    socket.on("data", (chunk) => socket.write(`${chunk.toString("latin1").trimEnd()}\r\nUncaught SyntaxError: Got '>' expected EOF\r\n at line 1 col 1\r\n>`));
+  });
+  servers.push(Object.assign(server, { destroyConnections: () => sockets.forEach((socket) => socket.destroy()) }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  ctx.address = `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+const provision = (ctx: Ctx, ...more: string[]) => ["provision", "--port", ctx.rack.address, "--out", ctx.out, ...more];
+
+const formulaSerials = [
+  { serial: "TS,1", char: ",", at: 3 },
+  { serial: "TS 1", char: " ", at: 3 },
+  { serial: "=SUM(A1)", char: "=", at: 1 },
+  { serial: "+CMD", char: "+", at: 1 },
+];
+
+const cases: BadCase[] = [
+  {
+    name: "provision --secret-hex with a bad character",
+    args: (c) => provision(c, "--serial", "TS-1", "--secret-hex", "31323334353637383930313233343536373839X0"),
+    code: EXIT.usage,
+    stderr: [/invalid hex character 'X' at position 39/, /expected 0-9 or a-f/],
+  },
+  {
+    name: "provision --secret-hex of odd length",
+    args: (c) => provision(c, "--serial", "TS-1", "--secret-hex", SEED_20 + "1"),
+    code: EXIT.usage,
+    stderr: [/odd number of digits/, /every byte takes two/],
+  },
+  {
+    name: "provision --secret-base32 that is not Base32",
+    args: (c) => provision(c, "--serial", "TS-1", "--secret-base32", "JBSWY3DPEHPK3PX1JBSWY3DP"),
+    code: EXIT.usage,
+    stderr: [/invalid Base32 character '1' at position 16/, /expected A-Z or 2-7/],
+  },
+  {
+    name: "provision with a 64-bit seed and no --allow-short",
+    args: (c) => provision(c, "--serial", "TS-1", "--secret-hex", "0011223344556677"),
+    code: EXIT.usage,
+    stderr: [/64 bits/, /RFC 4226/, /--allow-short/],
+  },
+  {
+    name: "provision of a serial already in the ledger (a second token)",
+    setup: async (c) => void (await expectOk(cli(c, provision(c, "--serial", "DUP-1")))),
+    args: (c) => ["provision", "--port", c.rack.address, "--serial", "DUP-1", "--out", path.join(c.home, "second.csv")],
+    code: EXIT.ledger,
+    stderr: [/DUP-1 is already in the ledger/, /never reused; reserve a new one/],
+    mayAskHello: true,
+  },
+  ...formulaSerials.map(
+    ({ serial, char, at }): BadCase => ({
+      name: `provision --serial ${JSON.stringify(serial)} (refused before the token is touched)`,
+      args: (c) => provision(c, "--serial", serial),
+      code: EXIT.usage,
+      stderr: [new RegExp(`has ${JSON.stringify(char).replace(/[+]/g, "\\+")} at position ${at}`), /A-Z a-z 0-9 \. _ -/],
+    }),
+  ),
+  {
+    name: "batch --prefix with a formula character (no batch is begun)",
+    args: (c) => ["batch", "--port", c.rack.address, "--out", c.out, "--count", "2", "--prefix", "=X-"],
+    code: EXIT.usage,
+    stderr: [/serial prefix "=X-" has "=" at position 1/, /A-Z a-z 0-9 \. _ -/],
+  },
+  {
+    name: "provision --out in a folder that does not exist",
+    args: (c) => ["provision", "--port", c.rack.address, "--serial", "TS-1", "--out", path.join(c.home, "missing", "import.csv")],
+    code: EXIT.usage,
+    stderr: [/missing does not exist/, /create it first/, /No token was touched/],
+  },
+  {
+    name: "provision --out in a read-only folder",
+    setup: async (c) => {
+      mkdirSync(path.join(c.home, "locked"), { mode: 0o555 });
+      chmodSync(path.join(c.home, "locked"), 0o555);
+      chmodSync(c.home, 0o755); // user nobody (below, when running as root) may look in
+    },
+    args: (c) => ["provision", "--port", c.rack.address, "--serial", "TS-1", "--out", path.join(c.home, "locked", "import.csv")],
+    code: EXIT.usage,
+    stderr: [/locked is not writable/, /No token was touched/],
+    asNobody: process.getuid?.() === 0,
+  },
+  {
+    name: "provision with neither --out nor --escrow",
+    args: (c) => ["provision", "--port", c.rack.address, "--serial", "TS-1"],
+    code: EXIT.usage,
+    stderr: [/say where the seeds go/, /--out FILE/, /--escrow/],
+  },
+  {
+    name: "provision --port tcp://127.0.0.1:1 (nothing listening)",
+    args: (c) => ["provision", "--port", "tcp://127.0.0.1:1", "--serial", "TS-1", "--out", c.out],
+    code: EXIT.unreachable,
+    stderr: [/cannot connect to tcp:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/, /start `tokensmith sim|check the bridge/],
+  },
+  {
+    name: "provision on a TCP port where something silent listens",
+    setup: (c) => notAToken(c, "silent"),
+    args: (c) => ["provision", "--port", c.address!, "--serial", "TS-1", "--out", c.out],
+    code: EXIT.unreachable,
+    stderr: [/no answer from the token on tcp:\/\/127\.0\.0\.1:\d+ after 3 tries/, /is it a tokensmith token/],
+  },
+  {
+    name: "provision on a TCP port where an Espruino REPL answers",
+    setup: (c) => notAToken(c, "repl"),
+    args: (c) => ["provision", "--port", c.address!, "--serial", "TS-1", "--out", c.out],
+    code: EXIT.unreachable,
+    stderr: [/no answer from the token/, /is it a tokensmith token/, /running the firmware/],
+  },
+  {
+    name: "export with a wrong escrow passphrase",
+    setup: async (c) => void (await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "ESC-1", "--escrow"]))),
+    args: (c) => ["export", "otpauth", "--out", c.out],
+    env: { TOKENSMITH_ESCROW_PASSPHRASE: "not the passphrase" },
+    code: EXIT.ledger,
+    stderr: [/wrong passphrase/, /give the passphrase .*escrow was created with/],
+  },
+  {
+    name: "export duo of a SHA256 token",
+    setup: async (c) => void (await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "SHA-1", "--algorithm", "SHA256", "--escrow"]))),
+    args: (c) => ["export", "duo", "--out", c.out],
+    code: EXIT.usage,
+    stderr: [/Nothing was exported/, /uses SHA256, but Duo accepts only SHA-1/, /re-provision it as SHA-1, or import it elsewhere/],
+  },
+  {
+    name: "code with a --time that is no time",
+    args: () => ["code", "--secret", SEED_20, "--time", "yesterday"],
+    code: EXIT.usage,
+    stderr: [/time "yesterday" is not Unix seconds/, /UTC ISO 8601/],
+  },
+  {
+    name: "code with a local (non-UTC) --time",
+    args: () => ["code", "--secret", SEED_20, "--time", "2026-11-22T12:00:00+01:00"],
+    code: EXIT.usage,
+    stderr: [/is not Unix seconds/, /tokensmith uses UTC only/],
+  },
+  {
+    name: "seed convert of a value that is both hex and Base32",
+    args: () => ["seed", "convert", "ABCDEF234567ABCD"],
+    code: EXIT.usage,
+    stderr: [/valid both as hex and as Base32/, /--from hex or --from base32/],
+  },
+];
+
+/**
+ * The data directory's files with a digest of each one's bytes (the ledger's by name only: its
+ * rows are compared separately, and its -wal/-shm come and go with connections).
+ */
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = path.join(d, name);
+      if (/-(wal|shm)$/.test(name)) continue;
+      if (statSync(full).isDirectory()) walk(full);
+      else out.push(path.relative(dir, full) + (name.startsWith("ledger.sqlite") ? "" : " " + createHash("sha256").update(readFileSync(full)).digest("hex")));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+describe("bad invocations: exit code, message, nothing written", () => {
+  for (const bad of cases) it(bad.name, async () => {
+    const ctx = await context();
+    await expectOk(cli(ctx, ["ledger", "list"])); // the ledger exists: its rows must not change
+    await bad.setup?.(ctx);
+    const before = {
+      files: files(ctx.home),
+      ledger: ledgerContents(ctx.ledgerPath),
+      flash: ctx.rack.tokens.map((t) => Buffer.from(t.flash.rawImage())),
+      received: ctx.rack.received.map((lines) => lines.length),
+      connections: ctx.rack.connections.length,
+    };
+    expect(before.ledger).not.toBeNull();
+
+    const run = await runCli(bad.args(ctx), {
+      home: ctx.home,
+      env: { TOKENSMITH_ESCROW_PASSPHRASE: PASSPHRASE, ...bad.env },
+      ...(bad.asNobody ? { uid: 65534, gid: 65534 } : {}),
+    });
+    expect(run.code, `exit code; stderr: ${run.stderr}`).toBe(bad.code);
+    expect(run.stderr.startsWith("tokensmith: "), run.stderr).toBe(true);
+    for (const pattern of bad.stderr) expect(run.stderr).toMatch(pattern);
+    expect(run.stdout).toBe("");
+
+    expect(files(ctx.home), "no file created, changed or removed (no import file)").toEqual(before.files);
+    if (!bad.setup) expect(existsSync(ctx.out), "no import file").toBe(false);
+    expect(ledgerContents(ctx.ledgerPath), "the ledger's rows are unchanged").toBe(before.ledger);
+    ctx.rack.tokens.forEach((token, i) => expect(Buffer.from(token.flash.rawImage()).equals(before.flash[i]), `token ${i}'s flash is unchanged`).toBe(true));
+    const sent = ctx.rack.received.flatMap((lines, i) => lines.slice(before.received[i]).map(verbOf));
+    if (bad.mayAskHello) expect(sent.filter((verb) => verb !== "HELLO"), "only HELLO reached a token").toEqual([]);
+    else {
+      expect(ctx.rack.connections.length, "the token was never connected to").toBe(before.connections);
+      expect(sent).toEqual([]);
+    }
+  });
+
+  it("the same 64-bit seed with --allow-short is provisioned, with a warning", async () => {
+    const ctx = await context();
+    const seed = "0011223344556677";
+    const run = await cli(ctx, provision(ctx, "--serial", "SHORT-1", "--secret-hex", seed, "--allow-short"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: this seed is only 64 bits, below RFC 4226's 128-bit minimum/);
+    const lines = readDuoFile(ctx.out);
+    expect(lines.map((l) => [l.serial, Buffer.from(l.secret).toString("hex")])).toEqual([["SHORT-1", seed]]);
+    const token = ctx.rack.tokens[0];
+    expect((await helloOf(token)).serial).toBe("SHORT-1");
+    const shown = shownCode(token);
+    expect(shown.code).toBe(oracle(Buffer.from(seed, "hex"), shown.time));
+  });
+
+  it("the same serial on the same (already provisioned) token: refused by the token's state, exit 1", async () => {
+    const ctx = await context();
+    await expectOk(cli(ctx, provision(ctx, "--serial", "TWICE-1")));
+    const flash = Buffer.from(ctx.rack.tokens[0].flash.rawImage());
+    const ledger = ledgerContents(ctx.ledgerPath);
+    ctx.rack.autoAdvance = false; // the operator plugs the same token in again
+    const again = await cli(ctx, ["provision", "--port", ctx.rack.address, "--serial", "TWICE-1", "--out", path.join(ctx.home, "again.csv")]);
+    expect(again.code).toBe(EXIT.failed);
+    expect(again.stderr).toMatch(/already provisioned as TWICE-1 \(in the ledger\): connect another one, or wipe it first/);
+    expect(existsSync(path.join(ctx.home, "again.csv"))).toBe(false);
+    expect(ledgerContents(ctx.ledgerPath)).toBe(ledger);
+    expect(Buffer.from(ctx.rack.tokens[0].flash.rawImage()).equals(flash)).toBe(true);
+  });
+});
+
+function commandPaths(command: Command, prefix: string[] = []): string[][] {
+  return command.commands.flatMap((sub) => [[...prefix, sub.name()], ...commandPaths(sub, [...prefix, sub.name()])]);
+}
+
+describe("--help and --json", () => {
+  const paths = [[], ...commandPaths(buildProgram())];
+
+  it("knows every command", () => {
+    const names = paths.map((p) => p.join(" "));
+    for (const expected of ["provision", "batch", "export", "time check", "time sync", "wipe", "ledger list", "ledger show", "ledger forget", "seed convert", "code", "info"]) {
+      expect(names).toContain(expected);
+    }
+  });
+
+  it.each(paths.map((p) => ({ command: p.join(" ") || "(none)", path: p })))("tokensmith $command --help exits 0 with a usage line", async ({ path: words }) => {
+    const home = newHome("help");
+    const run = await runCli([...words, "--help"], { home });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^Usage: tokensmith${words.map((w) => " " + w).join("")}( |$)`, "m"));
+  });
+
+  it("provision, ledger list and info print JSON with --json", async () => {
+    const ctx = await context();
+    const provisioned = await cli(ctx, provision(ctx, "--prefix", "JS-", "--json"));
+    expect(provisioned.code, provisioned.stderr).toBe(0);
+    expect(JSON.parse(provisioned.stdout)).toMatchObject({ serial: "JS-000001", tokenId: ctx.rack.chipOf(0), resumed: false, importFile: ctx.out, escrow: false });
+    const list = await cli(ctx, ["ledger", "list", "--json"]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toMatchObject({ tokens: [{ serial: "JS-000001", state: "provisioned", tokenId: ctx.rack.chipOf(0) }], unfinishedBatches: [] });
+    ctx.rack.autoAdvance = false;
+    const info = await cli(ctx, ["info", "--port", ctx.rack.address, "--json"]);
+    expect(info.code, info.stderr).toBe(0);
+    const hello = JSON.parse(info.stdout);
+    expect(hello).toMatchObject({ model: "tokensmith-esp32", serial: "JS-000001", id: ctx.rack.chipOf(0), state: "ready", clockOk: true });
+    expect(Math.abs(hello.offsetSeconds)).toBeLessThanOrEqual(2);
+  });
+});
