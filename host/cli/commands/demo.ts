@@ -4,9 +4,10 @@ import { runCoreDemo } from "../../demo/core-demo.js";
 import { runTokenDemo } from "../../demo/token-demo.js";
 import { EXIT, printJson, printLine, style } from "../output.js";
 
-const REAL_BOARD_STEPS = `With a real board (README.md, "With a real board"):
-  tokensmith devices                                   find the token's serial port
-  tokensmith provision --port /dev/ttyUSB0 --prefix TS- --out duo-t6.txt
+const REAL_BOARD_STEPS = `With a real board (README.md, "From a bare ESP32 to a token in Duo"):
+  tokensmith flash-espruino espruino_2v29_esp32.tgz     Espruino onto the ESP32 (once)
+  tokensmith install                                   the token firmware
+  tokensmith provision --prefix TS- --out duo-t6.txt   seed, clock, verify, record
   then Duo Admin Panel > 2FA Devices > Hardware Tokens > Import Hardware Tokens,
   type "TOTP 6-digit", and paste the file's lines.`;
 
