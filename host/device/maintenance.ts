@@ -60,3 +60,10 @@ export async function wipeToken(client: TokenClient, ledger: Ledger): Promise<st
   ledger.markWiped(hello.serial);
   return hello.serial;
 }
+
+/** What the token says about itself, with its clock's offset from the host (null: lost). */
+export async function tokenInfo(client: TokenClient, now: () => number): Promise<Hello & { hostTime: number; offsetSeconds: number | null }> {
+  const hello = await client.hello();
+  const hostTime = now();
+  return { ...hello, hostTime, offsetSeconds: hello.clockOk ? hello.time - hostTime : null };
+}

@@ -3,6 +3,7 @@
  * escrow, formatted by the pure formatters. What to write where is returned, not written.
  */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { Ledger, TokenRecord } from "../ledger/ledger.js";
 import { ExportError, type ExportToken } from "./types.js";
 import { duoImportSections } from "./duo.js";
@@ -103,4 +104,11 @@ export function formatExport(format: ExportFormat, tokens: ExportToken[], option
     case "otpauth":
       return [{ part: "", title: "otpauth URIs", text: tokens.map((t) => otpauthUri(t) + "\n").join(""), serials }];
   }
+}
+
+/** FILE for one part; with several (Duo: one per token type), FILE.t6.txt, FILE.t8.txt ... */
+export function exportFilePath(out: string, part: string, parts: number): string {
+  if (parts === 1 || part === "") return out;
+  const ext = path.extname(out);
+  return out.slice(0, out.length - ext.length) + "." + part + (ext || ".txt");
 }

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { InputError } from "../../core/otp.js";
-import { formatExport, readUpnMap, selectTokens, tokensWithSeeds, type ExportFormat } from "../../export/from-ledger.js";
+import { exportFilePath, formatExport, readUpnMap, selectTokens, tokensWithSeeds, type ExportFormat } from "../../export/from-ledger.js";
 import { writeSecretFileAtomically } from "../../export/write-file.js";
 import { otpauthQrForTerminal, otpauthUri } from "../../export/otpauth.js";
 import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP } from "../ledger-access.js";
@@ -24,13 +24,6 @@ interface ExportFlags {
   overwrite?: boolean;
   ledger?: string;
   json?: boolean;
-}
-
-/** FILE for one part, FILE with the Duo type before the extension for several. */
-function fileFor(out: string, part: string, parts: number): string {
-  if (parts === 1 || part === "") return out;
-  const ext = path.extname(out);
-  return out.slice(0, out.length - ext.length) + "." + part + (ext || ".txt");
 }
 
 export function registerExport(program: Command): void {
@@ -77,7 +70,7 @@ export function registerExport(program: Command): void {
         const files = formatExport(format, tokens, { upnFor, manufacturer: o.manufacturer, model: o.model, password });
         const written = [];
         for (const file of files) {
-          const target = path.resolve(fileFor(o.out!, file.part, files.length));
+          const target = path.resolve(exportFilePath(o.out!, file.part, files.length));
           await writeSecretFileAtomically(target, file.text, { overwrite: o.overwrite === true });
           ledger.recordExport({ format: format + (file.part ? ":" + file.part : ""), path: target, serials: file.serials });
           written.push({ path: target, title: file.title, tokens: file.serials.length });

@@ -1,6 +1,7 @@
 /** `tokensmith info`: what the token says about itself, and its clock against the host's. */
 import type { Command } from "commander";
 import { withClient } from "../session.js";
+import { tokenInfo } from "../../device/maintenance.js";
 import { printJson, printLine } from "../output.js";
 
 export function registerInfo(program: Command): void {
@@ -11,11 +12,10 @@ export function registerInfo(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (o: { port?: string; json?: boolean }) => {
       await withClient(o.port, async (client) => {
-        const hello = await client.hello();
-        const host = Math.floor(Date.now() / 1000);
-        const offset = hello.clockOk ? hello.time - host : null;
+        const hello = await tokenInfo(client, () => Math.floor(Date.now() / 1000));
+        const offset = hello.offsetSeconds;
         if (o.json) {
-          printJson({ ...hello, hostTime: host, offsetSeconds: offset });
+          printJson(hello);
           return;
         }
         printLine(`model      ${hello.model} (firmware ${hello.firmware}, protocol ${hello.protocol})`);
