@@ -134,6 +134,14 @@ function espruinoRuntime(binary: string): Runtime {
     int32: false,
     fast: false,
     run(list) {
+      // A few dozen cases per interpreter run: the cases and results are strings in its heap,
+      // and an Espruino built with a board-sized heap (VARIABLES=4000) must hold them.
+      const CASES_PER_RUN = 40;
+      if (list.length > CASES_PER_RUN) {
+        const outcomes: Outcome[] = [];
+        for (let i = 0; i < list.length; i += CASES_PER_RUN) outcomes.push(...this.run(list.slice(i, i + CASES_PER_RUN)));
+        return outcomes;
+      }
       const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-espruino-"));
       const script = path.join(dir, "run.js");
       const casesText = list.join("\n");
