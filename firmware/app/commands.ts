@@ -6,7 +6,7 @@
  * written, and anything thrown while running a command becomes an error answer. No answer
  * carries a secret, and error messages never echo a secret field's value.
  */
-import { hmac, prepareHmacKey } from "../../shared/otp/hmac.js";
+import { prepareHmacKey } from "../../shared/otp/hmac.js";
 import { SHA256 } from "../../shared/otp/hash.js";
 import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
 import { parseWhole } from "../../shared/codec/decimal.js";
@@ -34,7 +34,7 @@ import { civilFromUnix } from "../drivers/calendar.js";
 import { Profile, TokenRecord, forgetPreviousRecord, saveRecord, wipeRecords } from "../store/records.js";
 import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
 import { MAX_PROFILES } from "./settings.js";
-import { Token, keyOfProfile, reloadRecord, showCurrentScreen, tokenState } from "./token.js";
+import { Token, profileKey, reloadRecord, showCurrentScreen, tokenState } from "./token.js";
 import { macOfText, totpAt } from "./profile-codes.js";
 
 export interface Session {
@@ -53,14 +53,6 @@ export interface Session {
 /** A command's outcome: an answer frame, or an error to wrap. */
 function fault(seq: number, code: string, message: string): Frame {
   return errorFrame(seq, code, message);
-}
-
-function textBytes(text: string): number[] {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    bytes.push(text.charCodeAt(i) & 255);
-  }
-  return bytes;
 }
 
 /** Equal strings, in time that does not depend on where they differ. */
@@ -112,7 +104,7 @@ function checkAuth(session: Session, frame: Frame): string {
     return ERR_AUTH_FAILED;
   }
   const key = prepareHmacKey(SHA256, record.managementKey, null);
-  const expected = bytesToHex(hmac(key, textBytes(authMessage(nonce, frame))));
+  const expected = bytesToHex(macOfText(key, authMessage(nonce, frame)));
   return sameText(expected, auth) ? "" : ERR_AUTH_FAILED;
 }
 
@@ -340,7 +332,7 @@ function verify(session: Session, frame: Frame): Frame {
     return fault(frame.seq, ERR_BAD_ARGUMENT, "profile must be 1 to " + String(record.profiles.length));
   }
   const profile = record.profiles[index - 1];
-  const key = keyOfProfile(token, index - 1);
+  const key = profileKey(token, index - 1);
   const now = token.hal.nowSeconds();
   const answer = okFrame(frame.seq);
   addField(answer, "mac", bytesToHex(macOfText(key, VERIFY_PREFIX + hostNonce)));

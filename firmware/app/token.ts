@@ -82,7 +82,8 @@ export function reloadRecord(token: Token): void {
   token.profileIndex = 0;
 }
 
-function profileKey(token: Token, index: number): HmacKey {
+/** The prepared key of a profile (made for all profiles on first use after a load). */
+export function profileKey(token: Token, index: number): HmacKey {
   const record = token.record as TokenRecord;
   if (!token.keysReady) {
     token.keys = [];
@@ -94,10 +95,6 @@ function profileKey(token: Token, index: number): HmacKey {
   return token.keys[index];
 }
 
-/** The key of a profile, for commands (VERIFY). */
-export function keyOfProfile(token: Token, index: number): HmacKey {
-  return profileKey(token, index);
-}
 
 function cancelTimer(token: Token, id: number): void {
   if (id !== 0) {

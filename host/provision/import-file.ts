@@ -9,7 +9,8 @@
  */
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { InputError, base32ToBytes } from "../core/otp.js";
+import { InputError } from "../core/otp.js";
+import { parseOtpauth } from "./seeds.js";
 import { duoImportLine } from "../export/duo.js";
 import { otpauthUri } from "../export/otpauth.js";
 import { appendSecretLine } from "../export/write-file.js";
@@ -71,10 +72,8 @@ export class ImportFile {
         const [lineSerial, hex] = line.split(",");
         if (lineSerial === serial && hex) return new Uint8Array(Buffer.from(hex, "hex"));
       } else {
-        const url = new URL(line);
-        const label = decodeURIComponent(url.pathname.replace(/^\//, ""));
-        const secret = url.searchParams.get("secret");
-        if ((label === serial || label.endsWith(":" + serial)) && secret) return new Uint8Array(base32ToBytes(secret));
+        const { seed, parameters } = parseOtpauth(line);
+        if (parameters.account === serial) return seed;
       }
     }
     return null;

@@ -11,6 +11,7 @@
  *   ESPRUINO=/path/to/espruino Espruino's Linux build
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { nodeNativeDigest } from "../../host/core/otp.js";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
@@ -49,7 +50,6 @@ export interface Unavailable {
   reason: string;
 }
 
-const nodeDigest = (algorithm: string) => (message: number[]) => [...createHash(algorithm).update(Uint8Array.from(message)).digest()];
 
 function nodeRuntime(native: boolean): Runtime {
   return {
@@ -57,8 +57,8 @@ function nodeRuntime(native: boolean): Runtime {
     int32: false,
     fast: true,
     run(list) {
-      core.useNativeDigest("SHA1", native ? nodeDigest("sha1") : null);
-      core.useNativeDigest("SHA256", native ? nodeDigest("sha256") : null);
+      core.useNativeDigest("SHA1", native ? nodeNativeDigest("SHA1") : null);
+      core.useNativeDigest("SHA256", native ? nodeNativeDigest("SHA256") : null);
       try {
         const driver = vm.runInThisContext(JS_DRIVER);
         return parseResults(driver(core, list.join("\n")), list.length);

@@ -1,8 +1,7 @@
 /** `tokensmith code`: codes from a seed you hold, like oathtool. */
 import type { Command } from "commander";
 import { computeCodes, parseTime } from "../../codes/compute.js";
-import { parseSeed } from "../../provision/seeds.js";
-import { InputError } from "../../core/otp.js";
+import { parseSeed, shortSeedWarning } from "../../provision/seeds.js";
 import { printJson, printLine } from "../output.js";
 import { readSecretArgument, parseAlgorithm, parseChoice, parseWhole } from "../options.js";
 
@@ -39,10 +38,10 @@ export function registerCode(program: Command): void {
         counter: o.counter !== "0" || uri?.counter === undefined ? parseWhole(o.counter, 0, 2 ** 32 - 1, "--counter") : uri.counter,
         window: parseWhole(o.window, 0, 100, "--window"),
       });
-      if (seed.seed.length < 16) process.stderr.write(`warning: the seed is ${seed.seed.length * 8} bits, below RFC 4226's 128\n`);
+      const warning = shortSeedWarning(seed.seed);
+      if (warning) process.stderr.write(warning + "\n");
       if (o.json) printJson(codes.map((c) => (kind === "hotp" ? { counter: c.at, code: c.code } : { windowStart: c.at, code: c.code })));
       else if (codes.length === 1) printLine(codes[0].code);
       else for (const c of codes) printLine(kind === "hotp" ? `${c.at}\t${c.code}` : `${new Date(c.at * 1000).toISOString()}\t${c.code}`);
-      if (codes.length === 0) throw new InputError("no codes");
     });
 }
