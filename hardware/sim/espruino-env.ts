@@ -271,8 +271,9 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
       return watch.id;
     },
     clearWatch: (id?: number) => {
+      const index = id === undefined ? -1 : watches.findIndex((w) => w.id === id);
       if (id === undefined) watches.length = 0;
-      else watches.splice(watches.findIndex((w) => w.id === id) >>> 0, 1);
+      else if (index >= 0) watches.splice(index, 1);
     },
     digitalRead: (pin: unknown) => (pinName(pin) === host.buttonPin ? host.button.level() : 0),
     pinMode: () => undefined,

@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { minify } from "terser";
 import { bundleForEspruino } from "./espruino-bundle.js";
-import { findEs5Problems, runLikeEspruino, withoutHoisting } from "./es5-check.js";
+import { findEs5Problems, runLikeEspruino } from "./es5-check.js";
 import { bundleForLua } from "./lua-bundle.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -33,12 +33,17 @@ export async function minifyForEspruino(code: string): Promise<string> {
   return result.code!;
 }
 
-/** Fails the build when the script would not run on Espruino. */
-function assertRunsOnEspruino(file: string, code: string, globalName: string): void {
+/** Fails the build when the script is not ES5 or names a built-in Espruino lacks. */
+function assertEs5ForEspruino(file: string, code: string): void {
   const problems = findEs5Problems(code);
   if (problems.length > 0) {
     throw new Error(`${file}:\n${problems.map((p) => `  at ${p.position}: ${p.message}`).join("\n")}`);
   }
+}
+
+/** ...and, for a library bundle, that it runs without hoisting and defines its global. */
+function assertRunsOnEspruino(file: string, code: string, globalName: string): void {
+  assertEs5ForEspruino(file, code);
   const context = runLikeEspruino(code);
   if (typeof context[globalName] !== "object") {
     throw new Error(`${file} does not define the global ${globalName}`);
@@ -60,18 +65,14 @@ async function buildEspruinoCore(): Promise<void> {
 
 /**
  * The token firmware: the same flattening, entry firmware/platform/espruino/main.ts. Checked
- * statically here (it needs the board's globals to run); the simulator runs it in the tests.
+ * statically here (it needs the board's globals to run); test/sim runs it, and a de-hoisted copy.
  */
 async function buildEspruinoFirmware(): Promise<void> {
   const bundle = bundleForEspruino(firmwareEntry, "TokensmithFirmware", root);
   const outDir = path.join(dist, "espruino");
   const minified = await minifyForEspruino(bundle.code);
   for (const [name, code] of [["tokensmith-firmware.debug.js", bundle.code], ["tokensmith-firmware.js", minified]]) {
-    const problems = findEs5Problems(code);
-    if (problems.length > 0) {
-      throw new Error(`dist/espruino/${name}:\n${problems.map((p) => `  at ${p.position}: ${p.message}`).join("\n")}`);
-    }
-    withoutHoisting(code); // parses: the de-hoisted form is what the simulator's check runs
+    assertEs5ForEspruino(`dist/espruino/${name}`, code);
     writeFileSync(path.join(outDir, name), code);
   }
   console.log(`espruino  dist/espruino/tokensmith-firmware.js  ${minified.length} bytes (${bundle.code.length} unminified), ${bundle.modules.length} modules`);
