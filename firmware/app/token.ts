@@ -128,17 +128,19 @@ function showTotp(token: Token): void {
   const record = token.record as TokenRecord;
   const profile = record.profiles[token.profileIndex];
   const now = token.hal.nowSeconds();
-  const left = secondsLeftInWindow(now, profile.period);
-  const windowEnd = now + left;
-  if (token.screen === "code" && windowEnd === token.shownWindowEnd) {
+  const end = token.shownWindowEnd;
+  // Ticks inside the window shown need no arithmetic beyond a subtraction.
+  if (token.screen === "code" && now < end && now >= end - profile.period) {
+    const left = end - now;
     if (left !== token.secondsLeftShown) {
       drawCountdownBar(token.display.frame, left, profile.period);
       token.secondsLeftShown = left;
       flush(token);
     }
   } else {
+    const left = secondsLeftInWindow(now, profile.period);
     token.shownCode = totpAt(profileKey(token, token.profileIndex), profile, now);
-    token.shownWindowEnd = windowEnd;
+    token.shownWindowEnd = now + left;
     token.secondsLeftShown = left;
     drawCodeScreen(token.display.frame, profile.label, token.shownCode, left, profile.period);
     token.screen = "code";
