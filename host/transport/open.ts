@@ -20,18 +20,13 @@ export async function openTransport(port: string, options: OpenOptions = {}): Pr
   if (port === "sim") {
     const token = new SimulatedToken({ flashFile: options.simFlashFile });
     token.powerOn();
-    const transport = new SimTransport(token);
-    if (options.simFlashFile) {
-      // Keep what the token wrote when the command ends.
-      const file = options.simFlashFile;
-      const close = transport.close.bind(transport);
-      transport.close = async () => {
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        token.flash.save(file);
-        await close();
-      };
-    }
-    return transport;
+    const file = options.simFlashFile;
+    // Keep what the token wrote when the command ends.
+    return new SimTransport(token, () => {
+      if (file === undefined) return;
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      token.flash.save(file);
+    });
   }
   if (port.startsWith("tcp://")) return TcpTransport.connect(port);
   return SerialTransport.open(path.normalize(port));

@@ -12,7 +12,11 @@ export class SimTransport implements Transport {
   private open = true;
   private readonly detach: () => void;
 
-  constructor(readonly token: SimulatedToken) {
+  /** `beforeClose` runs when the link closes (e.g. to save the token's flash). */
+  constructor(
+    readonly token: SimulatedToken,
+    private readonly beforeClose: () => void = () => undefined,
+  ) {
     const forward = (text: string) => this.data.emit(text);
     token.on("uart", forward);
     this.detach = () => token.off("uart", forward);
@@ -34,6 +38,7 @@ export class SimTransport implements Transport {
   async close(): Promise<void> {
     if (!this.open) return;
     this.open = false;
+    this.beforeClose();
     this.detach();
     this.closed.emit("closed");
   }
