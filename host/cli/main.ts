@@ -51,11 +51,13 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // `tokensmith ledger list | head`: a closed pipe ends the output quietly, not with a stack.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(EXIT.ok);
-    throw error;
-  });
+  if (process.stdout.listenerCount("error") === 0) {
+    // `tokensmith ledger list | head`: a closed pipe ends the output quietly, not with a stack.
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(EXIT.ok);
+      throw error;
+    });
+  }
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
