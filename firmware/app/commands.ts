@@ -34,7 +34,7 @@ import { civilFromUnix } from "../drivers/calendar.js";
 import { Profile, TokenRecord, forgetPreviousRecord, saveRecord, wipeRecords } from "../store/records.js";
 import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
 import { MAX_PROFILES } from "./settings.js";
-import { Token, profileKey, reloadRecord, showCurrentScreen, tokenState } from "./token.js";
+import { Token, profileKey, reloadRecord, showCurrentScreen, tokenState, useRecord } from "./token.js";
 import { macOfText, totpAt } from "./profile-codes.js";
 
 export interface Session {
@@ -308,7 +308,7 @@ function provision(session: Session, frame: Frame): Frame {
   if (previous !== null) {
     forgetPreviousRecord(token.hal); // the old seeds must not linger in the other slot
   }
-  reloadRecord(token);
+  useRecord(token, record, "ok");
   const answer = okFrame(frame.seq);
   addField(answer, "profiles", String(profiles.length));
   token.screen = "";

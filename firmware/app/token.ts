@@ -31,9 +31,12 @@ export interface Token {
   clockOk: boolean;
   /** Index of the profile shown (0-based). Resets at every wake: RAM does not survive sleep. */
   profileIndex: number;
-  /** Prepared keys, one per profile, made on first use. */
-  keys: HmacKey[];
-  keysReady: boolean;
+  /**
+   * The one prepared key kept (of profile keyIndex, -1: none). One, not one per profile: on a
+   * 4,000-variable heap eight prepared keys did not fit beside a PROVISION of eight profiles.
+   */
+  key: HmacKey | null;
+  keyIndex: number;
   /** What is on the screen: "" (off), "code", "hotp", "message". */
   screen: string;
   /** The code shown and the TOTP window it belongs to (-1: none). */
@@ -49,16 +52,21 @@ export interface Token {
   lastHostContact: number;
 }
 
-/** The state a HELLO reports and the screen follows. */
+/**
+ * The state a HELLO reports and the screen follows. A token without a record is unprovisioned
+ * whatever its clock says: a new DS3231 powers up with its oscillator-stop flag set, and such a
+ * board must still be provisionable (the host sets the clock first). HELLO reports the clock
+ * separately.
+ */
 export function tokenState(token: Token): string {
-  if (!token.clockOk) {
-    return STATE_CLOCK_LOST;
-  }
   if (token.recordStatus === "corrupt") {
     return STATE_NEEDS_SETUP;
   }
   if (token.record === null) {
     return STATE_UNPROVISIONED;
+  }
+  if (!token.clockOk) {
+    return STATE_CLOCK_LOST;
   }
   return STATE_READY;
 }
@@ -72,29 +80,34 @@ export function syncClockFromRtc(token: Token): void {
   }
 }
 
-/** Reloads the record and forgets prepared keys (after PROVISION, WIPE, or at boot). */
+/** Reloads the record and forgets prepared keys (after WIPE, or at boot). */
 export function reloadRecord(token: Token): void {
   const loaded = loadRecord(token.hal);
-  token.record = loaded.record;
-  token.recordStatus = loaded.status;
-  token.keys = [];
-  token.keysReady = false;
+  useRecord(token, loaded.record, loaded.status);
+}
+
+/**
+ * Makes `record` the token's record and forgets prepared keys. PROVISION passes the record it
+ * has just saved (and read back byte for byte) rather than parsing a third copy from flash.
+ */
+export function useRecord(token: Token, record: TokenRecord | null, status: string): void {
+  token.record = record;
+  token.recordStatus = status;
+  token.key = null;
+  token.keyIndex = -1;
   token.profileIndex = 0;
 }
 
-/** The prepared key of a profile (made for all profiles on first use after a load). */
+/** The prepared key of a profile (kept for the next call on the same profile). */
 export function profileKey(token: Token, index: number): HmacKey {
-  const record = token.record as TokenRecord;
-  if (!token.keysReady) {
-    token.keys = [];
-    for (let i = 0; i < record.profiles.length; i++) {
-      token.keys.push(prepareProfileKey(record.profiles[i], token.hal.nativeSha1));
-    }
-    token.keysReady = true;
+  if (token.keyIndex !== index || token.key === null) {
+    const record = token.record as TokenRecord;
+    token.key = null; // let the old key go before the new one is made
+    token.key = prepareProfileKey(record.profiles[index], token.hal.nativeSha1);
+    token.keyIndex = index;
   }
-  return token.keys[index];
+  return token.key;
 }
-
 
 function cancelTimer(token: Token, id: number): void {
   if (id !== 0) {
@@ -287,8 +300,8 @@ export function startToken(hal: Hal): Token {
     recordStatus: "none",
     clockOk: false,
     profileIndex: 0,
-    keys: [],
-    keysReady: false,
+    key: null,
+    keyIndex: -1,
     screen: "",
     shownCode: "",
     shownWindowEnd: -1,

@@ -36,6 +36,15 @@ function findNativeSha1(): ((message: number[]) => number[]) | null {
 
 let timerIds = 0;
 
+/**
+ * The protocol owns the console UART: the REPL moves to a loopback nobody listens to. main()
+ * calls this before anything else (before any I2C), so no boot fault and no byte sent while
+ * the token boots can reach the REPL.
+ */
+export function takeConsole(): void {
+  LoopbackA.setConsole(true);
+}
+
 export function createEspruinoHal(): Hal {
   I2C1.setup({ sda: I2C_SDA, scl: I2C_SCL, bitrate: I2C_BITRATE });
   pinMode(BUTTON_PIN, "input_pullup");
@@ -80,7 +89,10 @@ export function createEspruinoHal(): Hal {
     },
     storageRead: function (name: string) {
       const data = storage.read(name);
-      return data === undefined ? null : data;
+      // On an ESP32 Storage.read returns a view of memory-mapped flash, and substrings of it
+      // are views too: rewriting the file turns them into null. Records are small, so callers
+      // get a copy in RAM (concatenation copies; E.toString and substr keep the view).
+      return data === undefined ? null : "" + data;
     },
     storageWrite: function (name: string, data: string) {
       try {
@@ -99,8 +111,7 @@ export function createEspruinoHal(): Hal {
       Serial1.write(text);
     },
     onUartData: function (handler: (chunk: string) => void) {
-      // The protocol owns the console UART: the REPL moves to a loopback nobody listens to.
-      LoopbackA.setConsole(true);
+      takeConsole();
       Serial1.on("data", handler);
     },
     openRepl: function () {
