@@ -1,0 +1,349 @@
+/**
+ * A token made of the GENUINE Espruino interpreter (../shared/tools/espruino, configured like an
+ * ESP32: a fixed heap, flash-string Storage, fake GPIO, Espruino's fixed-seed E.hwRand) and the
+ * board around it (harness.js: DS3231 and SSD1306 at register level inside the interpreter).
+ *
+ * The host side of that board, as a bench would have it:
+ * - Serial1 is one end of a socat pty pair; `port` is the other end, for the CLI or a client.
+ * - The button is fake GPIO 27 (written "0" while pressed: wired to ground, pulled up).
+ * - Power: the interpreter is a process; powerOff() kills it (RAM gone), powerOn() starts it
+ *   again on the same Storage file (espruino.flash) and the same coin cell (rtc.json).
+ *   E.reboot() exits the process through the harness and the token is started again.
+ * - The display's RAM arrives on the interpreter's stdout (@D lines) and is mirrored here.
+ *
+ * Boot is a board's: the harness, then ".bootcde" from Storage if there is one; without one the
+ * REPL stays on Serial1 (a bare ESP32 with Espruino), which is what `tokensmith install` needs.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const HARNESS = path.join(here, "harness.js");
+const BUTTON_GPIO = 27;
+const DOORBELL_GPIO = 26;
+/** 2000-01-01T00:00:00Z: a DS3231 after a power-on reset. */
+const RTC_RESET_TIME = 946684800;
+
+/** The genuine interpreters, found next to the project (shared/tools), or named by ESPRUINO_TOOLS. */
+export function genuineEspruino(heap: 4000 | 2500): string | null {
+  const dir = process.env.ESPRUINO_TOOLS ?? path.resolve(here, "../../../shared/tools/espruino");
+  const file = path.join(dir, `espruino-esp32-${heap}`);
+  return existsSync(file) ? file : null;
+}
+
+export function socatBinary(): string | null {
+  const found = spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" });
+  return found.status === 0 && found.stdout.trim() !== "" ? found.stdout.trim() : null;
+}
+
+export interface CoinCell {
+  /** DS3231 seconds at real time `r`. */
+  t: number;
+  r: number;
+  /** Oscillator-stop flag. */
+  osf: number;
+  stopped: number;
+  control: number;
+  aging: number;
+}
+
+export interface GenuineTokenOptions {
+  /** The interpreter (espruino-esp32-4000 or -2500). */
+  binary: string;
+  /** The DS3231's time now; default the host's clock. */
+  rtcUnixSeconds?: number;
+  /** A brand-new DS3231: oscillator-stop flag set, time 2000-01-01. */
+  newRtc?: boolean;
+  /**
+   * JsVars the harness and a ballast hold together for the whole run (a headroom proof: with
+   * 1,000 of 4,000 reserved, a firmware that needs more than 75 % of the heap runs out).
+   */
+  reserve?: number;
+  /** A part that does not answer on I2C. */
+  fault?: "" | "rtc" | "display" | "bus";
+  /** Start from a copy of this Storage file (a token already installed). */
+  flashFrom?: string;
+}
+
+export interface Memory {
+  usage: number;
+  /** Highest usage sampled since the last resetPeak (at every I2C, UART and clock call). */
+  peak: number;
+  total: number;
+  /** E.getErrorFlags(), e.g. ["MEMORY"]. */
+  errors: string[];
+}
+
+export interface Frame {
+  /** The token's system time when the frame was drawn. */
+  systemSeconds: number;
+  on: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class GenuineToken {
+  readonly dir: string;
+  /** The host's end of the token's UART (a pty). */
+  readonly port: string;
+  readonly ram = new Uint8Array(1024);
+  displayOn = false;
+  /** Frames completed so far (an @E line), and the last one. */
+  frames = 0;
+  lastFrame: Frame = { systemSeconds: 0, on: false };
+  boots = 0;
+  /** Heap in use when the harness was ready, before the boot code ran (interpreter + harness + ballast). */
+  bootUsage = 0;
+  /** The frame count when the harness last booted: the first screen of a boot is frame framesAtBoot + 1. */
+  framesAtBoot = 0;
+  readonly uncaught: string[] = [];
+  /** Everything the interpreter printed that is not a harness line (banners, prompts, errors). */
+  console = "";
+  private child: ChildProcessWithoutNullStreams | null = null;
+  private socat: ReturnType<typeof spawn> | null = null;
+  private memoryWaiters: Array<(m: Memory) => void> = [];
+  private rebooting = false;
+  private partial = "";
+
+  constructor(readonly options: GenuineTokenOptions) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-genuine-"));
+    this.port = path.join(this.dir, "tty-host");
+    mkdirSync(path.join(this.dir, `fakegpio/gpio${BUTTON_GPIO}`), { recursive: true });
+    mkdirSync(path.join(this.dir, `fakegpio/gpio${DOORBELL_GPIO}`), { recursive: true });
+    for (const file of ["export", "unexport"]) writeFileSync(path.join(this.dir, "fakegpio", file), "");
+    for (const pin of [BUTTON_GPIO, DOORBELL_GPIO]) {
+      writeFileSync(path.join(this.dir, `fakegpio/gpio${pin}/direction`), "in");
+      writeFileSync(path.join(this.dir, `fakegpio/gpio${pin}/value`), "1");
+    }
+    writeFileSync(path.join(this.dir, "ctl"), "");
+    const now = Date.now() / 1000;
+    this.setCoinCell(
+      options.newRtc
+        ? { t: RTC_RESET_TIME, r: now, osf: 1, stopped: 0, control: 0x1c, aging: 0 }
+        : { t: options.rtcUnixSeconds ?? Math.floor(now), r: now, osf: 0, stopped: 0, control: 0x1c, aging: 0 },
+    );
+    if (options.flashFrom) copyFileSync(options.flashFrom, path.join(this.dir, "espruino.flash"));
+  }
+
+  /** The Storage file (copy it to start other tokens from this state). */
+  get flashFile(): string {
+    return path.join(this.dir, "espruino.flash");
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  coinCell(): CoinCell {
+    return JSON.parse(readFileSync(path.join(this.dir, "rtc.json"), "utf8")) as CoinCell;
+  }
+
+  setCoinCell(cell: CoinCell): void {
+    writeFileSync(path.join(this.dir, "rtc.json"), JSON.stringify(cell));
+  }
+
+  /** What the DS3231's counters say now (real time, as the chip keeps it). */
+  rtcSeconds(): number {
+    const cell = this.coinCell();
+    return cell.stopped ? cell.t : cell.t + Math.floor(Date.now() / 1000 - cell.r);
+  }
+
+  /** Starts the pty pair (once) and the interpreter; resolves when the harness is up. */
+  async powerOn(): Promise<void> {
+    if (this.child) return;
+    if (!this.socat) await this.startPty();
+    const device = path.join(this.dir, "tty-device");
+    const cfg = { pty: device, reserve: this.options.reserve ?? 0, fault: this.options.fault ?? "" };
+    copyFileSync(HARNESS, path.join(this.dir, "harness.js"));
+    // In the heap: only these few lines. The harness and the firmware run from Storage.
+    writeFileSync(
+      path.join(this.dir, "boot.js"),
+      `(function(s){var h=require("fs").readFileSync("harness.js");if(s.read("hw.js")!==h)s.write("hw.js",h);})(require("Storage"));\n` +
+        `eval(require("Storage").read("hw.js"))(${JSON.stringify(cfg)});\n` +
+        `if(require("Storage").read(".bootcde")!==undefined){try{eval(require("Storage").read(".bootcde"));}catch(e){USB.write("@BOOTERR "+e+"\\n");}}\n`,
+    );
+    const booted = this.boots;
+    const child = spawn(this.options.binary, ["boot.js"], { cwd: this.dir, stdio: "pipe" });
+    this.child = child;
+    child.stdout.setEncoding("latin1");
+    child.stdout.on("data", (chunk: string) => this.onOutput(chunk));
+    child.stderr.on("data", (chunk: Buffer) => (this.console += chunk.toString("latin1")));
+    child.on("close", () => {
+      if (process.env.GENUINE_DEBUG) process.stderr.write(`[genuine ${Date.now() % 100000}] exit ${child.exitCode} rebooting=${this.rebooting}\n`);
+      if (this.child !== child) return;
+      this.child = null;
+      if (this.rebooting) {
+        this.rebooting = false;
+        void this.powerOn();
+      }
+    });
+    // stdin stays open: EOF would flood the console with junk (tools README).
+    const deadline = Date.now() + 20_000;
+    while (this.boots === booted) {
+      if (!this.child) throw new Error(`the interpreter exited during boot: ${this.console.slice(-400)}`);
+      if (Date.now() > deadline) throw new Error(`the harness did not start: ${this.console.slice(-400)}`);
+      await sleep(10);
+    }
+  }
+
+  /** Power gone: RAM and the display are lost; Storage and the coin cell remain. */
+  async powerOff(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    this.rebooting = false;
+    const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    child.kill("SIGKILL");
+    await closed;
+    this.displayOn = false;
+  }
+
+  /** The coin cell taken out while the power is off: the DS3231 resets (2000-01-01, OSF set). */
+  removeBattery(): void {
+    if (this.child) throw new Error("take the battery out with the power off");
+    this.setCoinCell({ t: RTC_RESET_TIME, r: Date.now() / 1000, osf: 1, stopped: 0, control: 0x1c, aging: 0 });
+  }
+
+  async powerCycle(): Promise<void> {
+    await this.powerOff();
+    await this.powerOn();
+  }
+
+  /** Waits until a reboot the firmware asked for has brought the harness back. */
+  async waitForBoot(count: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.boots < count) {
+      if (Date.now() > deadline) throw new Error(`the token did not boot again: ${this.console.slice(-400)}`);
+      await sleep(10);
+    }
+  }
+
+  /** Holds the button down (true) or lets it go. */
+  setButton(down: boolean): void {
+    writeFileSync(path.join(this.dir, `fakegpio/gpio${BUTTON_GPIO}/value`), down ? "0" : "1");
+  }
+
+  /** A press of `ms` milliseconds; resolves once the frame it caused is drawn (or after `settleMs`). */
+  async press(ms = 120, settleMs = 3000): Promise<Frame> {
+    const before = this.frames;
+    this.setButton(true);
+    await sleep(ms);
+    this.setButton(false);
+    const deadline = Date.now() + settleMs;
+    while (this.frames === before && Date.now() < deadline) await sleep(10);
+    await sleep(30); // a second task of the same press (rare) lands too
+    return this.lastFrame;
+  }
+
+  longPress(): Promise<Frame> {
+    return this.press(1200);
+  }
+
+  /** Waits for the first screen the firmware draws after the last boot. */
+  firstScreen(): Promise<Frame> {
+    return this.nextFrame(this.framesAtBoot);
+  }
+
+  /** Waits for the next completed frame after `count` (e.g. a window rollover). */
+  async nextFrame(count = this.frames, timeoutMs = 40_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames <= count) {
+      if (Date.now() > deadline) throw new Error("no new frame on the display");
+      await sleep(10);
+    }
+    return this.lastFrame;
+  }
+
+  /** The display as the glass shows it (x right, y down): what the test's display reader reads. */
+  readonly glass = {
+    isOn: () => this.displayOn,
+    pixel: (x: number, y: number) => ((this.ram[(y >> 3) * 128 + x] >> (y & 7)) & 1) === 1,
+  };
+
+  /** Asks the harness through the doorbell (fake GPIO 26) for the heap figures. */
+  async memory(restartPeak = false): Promise<Memory> {
+    if (!this.child) throw new Error("the token is off");
+    writeFileSync(path.join(this.dir, "ctl"), restartPeak ? "peak" : "mem");
+    const answer = new Promise<Memory>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the harness did not answer the doorbell")), 10_000);
+      this.memoryWaiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+    const value = path.join(this.dir, `fakegpio/gpio${DOORBELL_GPIO}/value`);
+    writeFileSync(value, readFileSync(value, "utf8").trim() === "1" ? "0" : "1");
+    return answer;
+  }
+
+  async stop(): Promise<void> {
+    await this.powerOff();
+    const socat = this.socat;
+    this.socat = null;
+    if (socat) {
+      const closed = new Promise<void>((resolve) => socat.on("close", () => resolve()));
+      socat.kill("SIGTERM");
+      await closed;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async startPty(): Promise<void> {
+    const socat = socatBinary();
+    if (!socat) throw new Error("socat is needed for the token's UART (apt-get install socat)");
+    const device = path.join(this.dir, "tty-device");
+    const child = spawn(socat, ["-d", "-d", `pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${this.port}`], { stdio: ["ignore", "ignore", "pipe"] });
+    this.socat = child;
+    let log = "";
+    child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    const deadline = Date.now() + 10_000;
+    while (!(log.includes("starting data transfer loop") && existsSync(device) && existsSync(this.port))) {
+      if (Date.now() > deadline) throw new Error(`socat did not start: ${log}`);
+      await sleep(10);
+    }
+  }
+
+  private onOutput(chunk: string): void {
+    const text = this.partial + chunk;
+    const lines = text.split("\n");
+    this.partial = lines.pop()!;
+    for (const raw of lines) {
+      const line = raw.replace(/\r$/, "");
+      if (process.env.GENUINE_DEBUG) process.stderr.write(`[genuine ${Date.now() % 100000}] ${line.slice(0, 120)}\n`);
+      const at = line.indexOf("@");
+      const harness = at >= 0 ? line.slice(at) : "";
+      if (harness.startsWith("@D")) {
+        const [index, bytes] = harness.slice(2).split(":");
+        const start = parseInt(index, 16);
+        for (let i = 0; i + 1 < bytes.length; i += 2) this.ram[(start + (i >> 1)) & 1023] = parseInt(bytes.slice(i, i + 2), 16);
+      } else if (harness.startsWith("@E ")) {
+        const [, seconds, on] = harness.split(" ");
+        this.displayOn = on === "1";
+        this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn };
+        this.frames++;
+      } else if (harness.startsWith("@M ")) {
+        const [, usage, peak, total, flags] = harness.split(" ");
+        const memory = { usage: Number(usage), peak: Number(peak), total: Number(total), errors: flags ? flags.split(",").filter(Boolean) : [] };
+        for (const waiter of this.memoryWaiters.splice(0)) waiter(memory);
+      } else if (harness.startsWith("@BOOT ")) {
+        this.bootUsage = Number(harness.split(" ")[1]);
+        this.framesAtBoot = this.frames;
+        this.displayOn = false;
+        this.boots++;
+      } else if (harness.startsWith("@REBOOT")) {
+        this.rebooting = true;
+      } else if (harness.startsWith("@UNCAUGHT ") || harness.startsWith("@BOOTERR ")) {
+        this.uncaught.push(harness);
+      } else {
+        this.console += line + "\n";
+      }
+    }
+  }
+}

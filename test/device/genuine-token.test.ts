@@ -1,0 +1,271 @@
+/**
+ * The device suite: the exact firmware bundle, installed by `tokensmith install` onto the
+ * GENUINE Espruino interpreter configured like an ESP32 (fixed heap, flash-string Storage),
+ * booted from Storage as a board boots it, with a quarter of its heap held away (RESERVE), and
+ * driven by the CLI and the protocol client over a socat pty. Codes are read off the emulated
+ * SSD1306's RAM and checked with otplib. Each scenario records its memory (dist/device-memory-*.json).
+ *
+ * Time is real here (the interpreter's clock is the host's): nothing asserts a duration, and a
+ * code is always checked against the time the token drew it at.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import type { GenuineToken } from "../../hardware/genuine/genuine-token.js";
+import { TokenError, type ProfileSpec } from "../../host/device/client.js";
+import { oracle, readDuoFile } from "../cli/support.js";
+import { oracleHotp } from "../sim/support.js";
+import { awayFromBoundary, cli, connect, displayedCode, home, installedToken, missing, recordMemory, secondsToBoundary, writeMemoryTable, HEAP } from "./support.js";
+
+const MKEY = Uint8Array.from({ length: 16 }, (_, i) => 0x50 + i);
+const tokens: GenuineToken[] = [];
+
+async function token(options: Parameters<typeof installedToken>[0] = {}): Promise<GenuineToken> {
+  const t = await installedToken(options);
+  tokens.push(t);
+  return t;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** The error code a request is answered with ("OK" when it is not refused). */
+async function answerCode(request: Promise<unknown>): Promise<string> {
+  try {
+    await request;
+    return "OK";
+  } catch (error) {
+    if (error instanceof TokenError) return error.code;
+    throw error;
+  }
+}
+
+function totp(label: string, digits: number, period: number, algorithm: "SHA1" | "SHA256"): ProfileSpec {
+  return { label, kind: "totp", algorithm, digits, period, secret: randomBytes(algorithm === "SHA1" ? 20 : 32) };
+}
+
+/** Presses and checks the code shown against otplib at the token's own time of drawing. */
+async function expectCodeOnPress(t: GenuineToken, profile: ProfileSpec): Promise<void> {
+  await awayFromBoundary(profile.period ?? 30);
+  await t.press();
+  const shown = displayedCode(t);
+  expect(shown.code).toBe(oracle(profile.secret, shown.time, { digits: profile.digits, period: profile.period, algorithm: profile.algorithm }));
+  expect(Math.abs(shown.time - now())).toBeLessThanOrEqual(2);
+}
+
+describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-esp32-${HEAP})`, () => {
+  beforeAll(async () => {
+    await token(); // installs once (the install scenario below checks what it did)
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const t of tokens.splice(0)) await t.dispose();
+    writeMemoryTable();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("install: a bare Espruino gets the bundle through the REPL, reboots into it, and a second install changes nothing", async () => {
+    const t = tokens[0];
+    await recordMemory(t, "boot (installed, unprovisioned)");
+    const { client, close } = await connect(t);
+    const hello = await client.hello();
+    await close();
+    expect([hello.model, hello.state, hello.serial]).toEqual(["tokensmith-esp32", "unprovisioned", ""]);
+    const again = await cli(["install"], t);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/unchanged/);
+    expect(t.uncaught).toEqual([]);
+  });
+
+  it("a new board whose DS3231 was never set is unprovisioned (not clock_lost) and `tokensmith provision` takes it", async () => {
+    const t = await token({ newRtc: true });
+    const { client, close } = await connect(t);
+    const hello = await client.hello();
+    await close();
+    expect([hello.state, hello.clockOk]).toEqual(["unprovisioned", false]);
+    const out = path.join(home, "new-board.txt");
+    const result = await cli(["provision", "--serial", "NEWBOARD-1", "--out", out], t);
+    expect(result.code, result.stderr).toBe(0);
+    const [line] = readDuoFile(out);
+    expect(line.serial).toBe("NEWBOARD-1");
+    await expectCodeOnPress(t, { label: "", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, secret: line.secret });
+    await recordMemory(t, "provision by the CLI (new board), press");
+
+    // Clock lost (coin cell out): a message, not digits; `time sync` brings the codes back.
+    await t.powerOff();
+    t.removeBattery();
+    await t.powerOn();
+    await t.firstScreen();
+    await t.press();
+    expect(displayedCode(t).code).toBeNull();
+    const synced = await cli(["time", "sync"], t);
+    expect(synced.code, synced.stderr).toBe(0);
+    await expectCodeOnPress(t, { label: "", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, secret: line.secret });
+    await recordMemory(t, "clock lost, time sync (authorised TIME_SET)");
+
+    // Wipe with a lost clock, then provision again: the token is new again.
+    await t.powerOff();
+    t.removeBattery();
+    await t.powerOn();
+    await t.firstScreen();
+    const wiped = await cli(["wipe"], t);
+    expect(wiped.code, wiped.stderr).toBe(0);
+    const { client: c2, close: close2 } = await connect(t);
+    expect((await c2.hello()).state).toBe("unprovisioned");
+    await close2();
+    const again = await cli(["provision", "--serial", "NEWBOARD-2", "--out", out], t);
+    expect(again.code, again.stderr).toBe(0);
+    await recordMemory(t, "wipe with the clock lost, provision again");
+    expect(t.uncaught).toEqual([]);
+  });
+
+  it("eight profiles (6/8 digits, 30/60 s, SHA-1/SHA-256): long press cycles, every code and every VERIFY is right", async () => {
+    const t = await token();
+    const profiles: ProfileSpec[] = [];
+    for (const algorithm of ["SHA1", "SHA256"] as const) for (const digits of [6, 8]) for (const period of [30, 60]) profiles.push(totp(`P${profiles.length + 1}`, digits, period, algorithm));
+    const { client, close } = await connect(t);
+    await client.setTime(now());
+    await client.provision("PROFILES-8", MKEY, profiles);
+    await close();
+    await recordMemory(t, "provision 8 profiles");
+    await expectCodeOnPress(t, profiles[0]);
+    for (let i = 1; i < profiles.length; i++) {
+      // Let the countdown tick first: the hoisting bug broke every pure-JS hash after one tick.
+      await t.nextFrame();
+      await awayFromBoundary(60, 4);
+      await t.longPress();
+      const shown = displayedCode(t);
+      const p = profiles[i];
+      expect(shown.code, p.label).toBe(oracle(p.secret, shown.time, { digits: p.digits, period: p.period, algorithm: p.algorithm }));
+    }
+    const { client: c2, close: close2 } = await connect(t);
+    for (let i = 0; i < profiles.length; i++) {
+      const proof = await c2.verify(i + 1, profiles[i].secret, profiles[i].algorithm);
+      expect(proof.proven, profiles[i].label).toBe(true);
+    }
+    await close2();
+    await recordMemory(t, "long presses through 8 profiles, VERIFY each");
+    expect(t.uncaught).toEqual([]);
+  });
+
+  it("a window rollover redraws the next code by itself", async () => {
+    const t = await token();
+    const profile = totp("ROLL", 6, 30, "SHA1");
+    const { client, close } = await connect(t);
+    await client.setTime(now());
+    await client.provision("ROLL-1", MKEY, [profile]);
+    await close();
+    while (secondsToBoundary(30) > 5 || secondsToBoundary(30) < 3) await new Promise((resolve) => setTimeout(resolve, 200));
+    await t.press();
+    const before = displayedCode(t);
+    const boundary = before.time - (before.time % 30) + 30;
+    let frame = t.lastFrame;
+    while (frame.systemSeconds < boundary) frame = await t.nextFrame();
+    const after = displayedCode(t);
+    expect(after.code).toBe(oracle(profile.secret, after.time));
+    expect(after.code).not.toBe(before.code);
+    await recordMemory(t, "window rollover");
+  });
+
+  it("HOTP: the right code on every press, across power cycles, never a code twice", async () => {
+    const t = await token();
+    const secret = randomBytes(20);
+    const { client, close } = await connect(t);
+    await client.setTime(now());
+    await client.provision("HOTP-1", MKEY, [{ label: "HOTP", kind: "hotp", algorithm: "SHA1", digits: 6, counter: 0, secret }]);
+    await close();
+    const seen: string[] = [];
+    let counter = 0;
+    for (let cycle = 0; cycle < 3; cycle++) {
+      for (let i = 0; i < 4; i++) {
+        await t.press();
+        const code = displayedCode(t).code;
+        expect(code, `counter ${counter}`).toBe(oracleHotp(secret, counter));
+        seen.push(code!);
+        counter++;
+      }
+      await t.powerCycle();
+      await t.firstScreen();
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    const { client: c2, close: close2 } = await connect(t);
+    expect((await c2.hello()).serial).toBe("HOTP-1");
+    await close2();
+    await recordMemory(t, "HOTP, 12 presses over 3 power cycles");
+    expect(t.uncaught).toEqual([]);
+  });
+
+  it("TIME_SET: a small step needs no auth, a large one does, and an authorised one works", async () => {
+    const t = await token();
+    const profile = totp("TIME", 6, 30, "SHA256");
+    const { client, close } = await connect(t);
+    await client.setTime(now());
+    await client.provision("TIME-1", MKEY, [profile]);
+    await t.press();
+    await t.nextFrame(); // a countdown tick before the pure SHA-256 authorisation
+    expect(await answerCode(client.request("TIME_SET", [["time", String(now() + 5)]]))).toBe("OK");
+    expect(await answerCode(client.request("TIME_SET", [["time", String(now() + 3600)]]))).toBe("auth_required");
+    expect(await answerCode(client.setTime(now(), MKEY))).toBe("OK");
+    await close();
+    await expectCodeOnPress(t, profile);
+    await recordMemory(t, "TIME_SET unauthorised and authorised (pure HMAC-SHA-256)");
+  });
+
+  it("re-provisioning needs the management key, and the old seed's codes are gone", async () => {
+    const t = await token();
+    const first = totp("OLD", 6, 30, "SHA1");
+    const second = totp("NEW", 8, 30, "SHA1");
+    const { client, close } = await connect(t);
+    await client.setTime(now());
+    await client.provision("REPRO-1", MKEY, [first]);
+    await t.press();
+    await t.nextFrame();
+    expect(await answerCode(client.request("PROVISION", [["serial", "REPRO-2"]]))).toBe("auth_required");
+    await client.provision("REPRO-2", MKEY, [second], MKEY);
+    expect((await client.hello()).serial).toBe("REPRO-2");
+    await close();
+    await expectCodeOnPress(t, second);
+    await recordMemory(t, "re-provision (authorised)");
+  });
+
+  it("every error answer arrives, and the token answers afterwards", async () => {
+    const t = await token();
+    const { client, close } = await connect(t);
+    expect(await answerCode(client.request("NOPE"))).toBe("unknown_command");
+    expect(await answerCode(client.request("VERIFY", [["nonce", "00112233445566778899"]]))).toBe("not_provisioned");
+    expect(await answerCode(client.request("PROVISION", [["serial", "E-1"]]))).toBe("bad_argument");
+    expect(await answerCode(client.request("TIME_SET", [["time", "12"]]))).toBe("bad_argument");
+    expect(await answerCode(client.request("MAINTENANCE"))).toBe("not_allowed");
+    await client.setTime(now());
+    await client.provision("ERR-1", MKEY, [totp("E", 6, 30, "SHA1")]);
+    expect(await answerCode(client.request("WIPE"))).toBe("auth_required");
+    expect(await answerCode(client.request("WIPE", [["auth", "00"]]))).toBe("auth_failed");
+    expect((await client.hello()).serial).toBe("ERR-1");
+    await close();
+    await recordMemory(t, "every error answer");
+    expect(t.uncaught).toEqual([]);
+  });
+
+  it("upgrade: with the button held, install goes through MAINTENANCE and the token keeps its records", async () => {
+    const t = await token();
+    const profile = totp("KEEP", 6, 30, "SHA1");
+    const { client, close } = await connect(t);
+    await client.setTime(now());
+    await client.provision("KEEP-1", MKEY, [profile]);
+    await close();
+    t.setButton(true);
+    const result = await cli(["install", "--force"], t);
+    t.setButton(false);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const { client: c2, close: close2 } = await connect(t);
+    expect((await c2.hello()).serial).toBe("KEEP-1");
+    await close2();
+    await t.nextFrame();
+    await expectCodeOnPress(t, profile);
+    await recordMemory(t, "upgrade through MAINTENANCE");
+  });
+});
+
+describe.skipIf(missing === "")("the firmware on the genuine Espruino", () => {
+  it.skip(`skipped: ${missing}`, () => {});
+});
