@@ -34,6 +34,12 @@ export function genuineEspruino(heap: 4000 | 2500): string | null {
   return existsSync(file) ? file : null;
 }
 
+/** Lua 5.3 with 32-bit integers and floats (NodeMCU's number model), from shared/tools. */
+export function genuineLua32(): string | null {
+  const file = path.join(process.env.LUA_TOOLS ?? path.resolve(here, "../../../shared/tools/lua"), "lua53-int32");
+  return existsSync(file) ? file : null;
+}
+
 export function socatBinary(): string | null {
   const found = spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" });
   return found.status === 0 && found.stdout.trim() !== "" ? found.stdout.trim() : null;

@@ -199,12 +199,12 @@
   var doorbell = function () { setWatch(bell, D26, { repeat: true, edge: "both" }); };
   var clearAllInterval = clearInterval, clearAllWatch = clearWatch;
   global.clearInterval = function (id) {
-    if (arguments.length > 0) return clearAllInterval(id);
+    if (id !== undefined) return clearAllInterval(id);
     clearAllInterval();
     keepAlive();
   };
   global.clearWatch = function (id) {
-    if (arguments.length > 0) return clearAllWatch(id);
+    if (id !== undefined) return clearAllWatch(id);
     clearAllWatch();
     doorbell();
   };

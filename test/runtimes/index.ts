@@ -22,6 +22,7 @@ import * as core from "../../shared/core.js";
 import { runLikeEspruino } from "../../tools/build/es5-check.js";
 import { runLuaOnFengari } from "./fengari.js";
 import { parseResults, type Case, type Outcome } from "./cases.js";
+import { genuineEspruino, genuineLua32 } from "../../hardware/genuine/genuine-token.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -136,7 +137,7 @@ function espruinoRuntime(binary: string): Runtime {
     run(list) {
       // A few dozen cases per interpreter run: the cases and results are strings in its heap,
       // and an Espruino built with a board-sized heap (VARIABLES=4000) must hold them.
-      const CASES_PER_RUN = 40;
+      const CASES_PER_RUN = 15;
       if (list.length > CASES_PER_RUN) {
         const outcomes: Outcome[] = [];
         for (let i = 0; i < list.length; i += CASES_PER_RUN) outcomes.push(...this.run(list.slice(i, i + CASES_PER_RUN)));
@@ -151,7 +152,9 @@ function espruinoRuntime(binary: string): Runtime {
           `var __out = __driver(TokensmithCore, ${JSON.stringify(casesText)});\n` +
           `print("<<<BEGIN>>>"); print(__out); print("<<<END>>>");\nprocess.exit ? process.exit(0) : quit();\n`,
       );
-      const stdout = execFileSync(binary, [script], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+      // stdin stays open (a closed one floods the console); the exit status is not trusted: the results are.
+      const run = spawnSync(binary, [script], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000, input: undefined, stdio: ["pipe", "pipe", "pipe"] });
+      const stdout = run.stdout ?? "";
       const begin = stdout.indexOf("<<<BEGIN>>>");
       const end = stdout.indexOf("<<<END>>>");
       if (begin < 0 || end < 0) throw new Error(`espruino printed no results:\n${stdout.slice(-2000)}`);
@@ -178,11 +181,14 @@ export function listRuntimes(): { available: Runtime[]; unavailable: Unavailable
     else if (ci) throw new Error(`${name} is required when CI=true: install it (.ci/run does: apt-get install lua5.1 lua-bitop lua5.3)`);
     else unavailable.push({ name, reason: `${command} not on PATH (apt-get install lua5.1 lua-bitop lua5.3)` });
   }
-  const lua32 = process.env.LUA53_32BIT;
-  if (lua32) available.push(commandRuntime(`lua5.3 int32+float32 (${lua32})`, lua32, ARTIFACTS.lua53, true));
-  else unavailable.push({ name: "lua5.3 with LUA_32BITS", reason: "set LUA53_32BIT to a Lua 5.3 built with LUA_32BITS" });
-  const espruino = process.env.ESPRUINO;
+  // The genuine interpreters in ../shared/tools (required under CI), or others named here.
+  const lua32 = process.env.LUA53_32BIT ?? genuineLua32();
+  if (lua32) available.push(commandRuntime(`lua5.3 int32+float32 (${path.basename(lua32)})`, lua32, ARTIFACTS.lua53, true));
+  else if (ci) throw new Error("the genuine Lua with 32-bit numbers (../shared/tools/lua/lua53-int32) is required when CI=true");
+  else unavailable.push({ name: "lua5.3 with LUA_32BITS", reason: "not in ../shared/tools/lua; or set LUA53_32BIT to a Lua 5.3 built with LUA_32BITS" });
+  const espruino = process.env.ESPRUINO ?? genuineEspruino(4000);
   if (espruino) available.push(espruinoRuntime(espruino));
-  else unavailable.push({ name: "espruino interpreter", reason: "set ESPRUINO to an Espruino Linux build" });
+  else if (ci) throw new Error("the genuine Espruino (../shared/tools/espruino/espruino-esp32-4000) is required when CI=true");
+  else unavailable.push({ name: "espruino interpreter", reason: "not in ../shared/tools/espruino; or set ESPRUINO to an Espruino Linux build" });
   return { available, unavailable };
 }
