@@ -10,7 +10,7 @@
  *   LUA53_32BIT=/path/to/lua   Lua 5.3 built with LUA_32BITS (int32 + float32)
  *   ESPRUINO=/path/to/espruino Espruino's Linux build
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { nodeNativeDigest } from "../../host/core/otp.js";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
