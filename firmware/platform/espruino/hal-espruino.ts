@@ -111,8 +111,7 @@ export function createEspruinoHal(): Hal {
       Serial1.write(text);
     },
     onUartData: function (handler: (chunk: string) => void) {
-      takeConsole();
-      Serial1.on("data", handler);
+      Serial1.on("data", handler); // main() has taken the console (takeConsole)
     },
     openRepl: function () {
       Serial1.removeAllListeners("data");
