@@ -27,19 +27,6 @@ const DOORBELL_GPIO = 26;
 /** 2000-01-01T00:00:00Z: a DS3231 after a power-on reset. */
 const RTC_RESET_TIME = 946684800;
 
-/** The genuine interpreters, found next to the project (shared/tools), or named by ESPRUINO_TOOLS. */
-export function genuineEspruino(heap: 4000 | 2500): string | null {
-  const dir = process.env.ESPRUINO_TOOLS ?? path.resolve(here, "../../../shared/tools/espruino");
-  const file = path.join(dir, `espruino-esp32-${heap}`);
-  return existsSync(file) ? file : null;
-}
-
-/** Lua 5.3 with 32-bit integers and floats (NodeMCU's number model), from shared/tools. */
-export function genuineLua32(): string | null {
-  const file = path.join(process.env.LUA_TOOLS ?? path.resolve(here, "../../../shared/tools/lua"), "lua53-int32");
-  return existsSync(file) ? file : null;
-}
-
 export function socatBinary(): string | null {
   const found = spawnSync("sh", ["-c", "command -v socat"], { encoding: "utf8" });
   return found.status === 0 && found.stdout.trim() !== "" ? found.stdout.trim() : null;
@@ -143,18 +130,8 @@ export class GenuineToken {
     return this.child !== null;
   }
 
-  coinCell(): CoinCell {
-    return JSON.parse(readFileSync(path.join(this.dir, "rtc.json"), "utf8")) as CoinCell;
-  }
-
   setCoinCell(cell: CoinCell): void {
     writeFileSync(path.join(this.dir, "rtc.json"), JSON.stringify(cell));
-  }
-
-  /** What the DS3231's counters say now (real time, as the chip keeps it). */
-  rtcSeconds(): number {
-    const cell = this.coinCell();
-    return cell.stopped ? cell.t : cell.t + Math.floor(Date.now() / 1000 - cell.r);
   }
 
   /** Starts the pty pair (once) and the interpreter; resolves when the harness is up. */
@@ -216,15 +193,6 @@ export class GenuineToken {
   async powerCycle(): Promise<void> {
     await this.powerOff();
     await this.powerOn();
-  }
-
-  /** Waits until a reboot the firmware asked for has brought the harness back. */
-  async waitForBoot(count: number, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.boots < count) {
-      if (Date.now() > deadline) throw new Error(`the token did not boot again: ${this.console.slice(-400)}`);
-      await sleep(10);
-    }
   }
 
   /** Holds the button down (true) or lets it go. */

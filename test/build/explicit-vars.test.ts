@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findLateVars, hoistVarsExplicitly } from "../../tools/build/explicit-vars.js";
-import { genuineEspruino } from "../../hardware/genuine/genuine-token.js";
+import { genuineEspruino } from "../../hardware/genuine/interpreters.js";
 import { artifactPath } from "../../host/paths.js";
 
 /** The shape terser produced in showTotp: one branch assigns, the other declares. */

@@ -9,7 +9,8 @@
 import { copyFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { GenuineToken, genuineEspruino, socatBinary, type GenuineTokenOptions, type Memory } from "../../hardware/genuine/genuine-token.js";
+import { GenuineToken, socatBinary, type GenuineTokenOptions, type Memory } from "../../hardware/genuine/genuine-token.js";
+import { genuineEspruino } from "../../hardware/genuine/interpreters.js";
 import { SerialTransport } from "../../host/transport/serial-transport.js";
 import { TokenClient } from "../../host/device/client.js";
 import { readCode } from "../sim/display-reader.js";

@@ -10,7 +10,7 @@
  *   LUA53_32BIT=/path/to/lua   Lua 5.3 built with LUA_32BITS (int32 + float32)
  *   ESPRUINO=/path/to/espruino Espruino's Linux build
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { nodeNativeDigest } from "../../host/core/otp.js";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -22,7 +22,7 @@ import * as core from "../../shared/core.js";
 import { runLikeEspruino } from "../../tools/build/es5-check.js";
 import { runLuaOnFengari } from "./fengari.js";
 import { parseResults, type Case, type Outcome } from "./cases.js";
-import { genuineEspruino, genuineLua32 } from "../../hardware/genuine/genuine-token.js";
+import { genuineEspruino, genuineLua32 } from "../../hardware/genuine/interpreters.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -135,8 +135,8 @@ function espruinoRuntime(binary: string): Runtime {
     int32: false,
     fast: false,
     run(list) {
-      // A few dozen cases per interpreter run: the cases and results are strings in its heap,
-      // and an Espruino built with a board-sized heap (VARIABLES=4000) must hold them.
+      // A few cases per interpreter run: the script (the bundle, the cases, the results) is in
+      // its heap, and the genuine ESP32-sized heap (4,000 variables) ran out with 40.
       const CASES_PER_RUN = 15;
       if (list.length > CASES_PER_RUN) {
         const outcomes: Outcome[] = [];
@@ -152,9 +152,7 @@ function espruinoRuntime(binary: string): Runtime {
           `var __out = __driver(TokensmithCore, ${JSON.stringify(casesText)});\n` +
           `print("<<<BEGIN>>>"); print(__out); print("<<<END>>>");\nprocess.exit ? process.exit(0) : quit();\n`,
       );
-      // stdin stays open (a closed one floods the console); the exit status is not trusted: the results are.
-      const run = spawnSync(binary, [script], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000, input: undefined, stdio: ["pipe", "pipe", "pipe"] });
-      const stdout = run.stdout ?? "";
+      const stdout = execFileSync(binary, [script], { cwd: dir, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
       const begin = stdout.indexOf("<<<BEGIN>>>");
       const end = stdout.indexOf("<<<END>>>");
       if (begin < 0 || end < 0) throw new Error(`espruino printed no results:\n${stdout.slice(-2000)}`);
