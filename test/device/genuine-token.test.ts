@@ -44,6 +44,16 @@ function totp(label: string, digits: number, period: number, algorithm: "SHA1" |
   return { label, kind: "totp", algorithm, digits, period, secret: randomBytes(algorithm === "SHA1" ? 20 : 32) };
 }
 
+/** A token set to the host's time and provisioned over the protocol (one connection, closed after). */
+async function provisionedToken(serial: string, profiles: ProfileSpec[]): Promise<GenuineToken> {
+  const t = await token();
+  const { client, close } = await connect(t);
+  await client.setTime(now());
+  await client.provision(serial, MKEY, profiles);
+  await close();
+  return t;
+}
+
 /** Presses and checks the code shown against otplib at the token's own time of drawing. */
 async function expectCodeOnPress(t: GenuineToken, profile: ProfileSpec): Promise<void> {
   await awayFromBoundary(profile.period ?? 30);
@@ -120,13 +130,9 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   });
 
   it("eight profiles (6/8 digits, 30/60 s, SHA-1/SHA-256): long press cycles, every code and every VERIFY is right", async () => {
-    const t = await token();
     const profiles: ProfileSpec[] = [];
     for (const algorithm of ["SHA1", "SHA256"] as const) for (const digits of [6, 8]) for (const period of [30, 60]) profiles.push(totp(`P${profiles.length + 1}`, digits, period, algorithm));
-    const { client, close } = await connect(t);
-    await client.setTime(now());
-    await client.provision("PROFILES-8", MKEY, profiles);
-    await close();
+    const t = await provisionedToken("PROFILES-8", profiles);
     await recordMemory(t, "provision 8 profiles");
     await expectCodeOnPress(t, profiles[0]);
     for (let i = 1; i < profiles.length; i++) {
@@ -149,12 +155,8 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   });
 
   it("a window rollover redraws the next code by itself", async () => {
-    const t = await token();
     const profile = totp("ROLL", 6, 30, "SHA1");
-    const { client, close } = await connect(t);
-    await client.setTime(now());
-    await client.provision("ROLL-1", MKEY, [profile]);
-    await close();
+    const t = await provisionedToken("ROLL-1", [profile]);
     while (secondsToBoundary(30) > 5 || secondsToBoundary(30) < 3) await new Promise((resolve) => setTimeout(resolve, 200));
     await t.press();
     const before = displayedCode(t);
@@ -168,12 +170,8 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   });
 
   it("HOTP: the right code on every press, across power cycles, never a code twice", async () => {
-    const t = await token();
     const secret = randomBytes(20);
-    const { client, close } = await connect(t);
-    await client.setTime(now());
-    await client.provision("HOTP-1", MKEY, [{ label: "HOTP", kind: "hotp", algorithm: "SHA1", digits: 6, counter: 0, secret }]);
-    await close();
+    const t = await provisionedToken("HOTP-1", [{ label: "HOTP", kind: "hotp", algorithm: "SHA1", digits: 6, counter: 0, secret }]);
     const seen: string[] = [];
     let counter = 0;
     for (let cycle = 0; cycle < 3; cycle++) {
@@ -196,11 +194,9 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   });
 
   it("TIME_SET: a small step needs no auth, a large one does, and an authorised one works", async () => {
-    const t = await token();
     const profile = totp("TIME", 6, 30, "SHA256");
+    const t = await provisionedToken("TIME-1", [profile]);
     const { client, close } = await connect(t);
-    await client.setTime(now());
-    await client.provision("TIME-1", MKEY, [profile]);
     await t.press();
     await t.nextFrame(); // a countdown tick before the pure SHA-256 authorisation
     expect(await answerCode(client.request("TIME_SET", [["time", String(now() + 5)]]))).toBe("OK");
@@ -212,12 +208,10 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   });
 
   it("re-provisioning needs the management key, and the old seed's codes are gone", async () => {
-    const t = await token();
     const first = totp("OLD", 6, 30, "SHA1");
     const second = totp("NEW", 8, 30, "SHA1");
+    const t = await provisionedToken("REPRO-1", [first]);
     const { client, close } = await connect(t);
-    await client.setTime(now());
-    await client.provision("REPRO-1", MKEY, [first]);
     await t.press();
     await t.nextFrame();
     expect(await answerCode(client.request("PROVISION", [["serial", "REPRO-2"]]))).toBe("auth_required");
@@ -247,12 +241,8 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   });
 
   it("upgrade: with the button held, install goes through MAINTENANCE and the token keeps its records", async () => {
-    const t = await token();
     const profile = totp("KEEP", 6, 30, "SHA1");
-    const { client, close } = await connect(t);
-    await client.setTime(now());
-    await client.provision("KEEP-1", MKEY, [profile]);
-    await close();
+    const t = await provisionedToken("KEEP-1", [profile]);
     t.setButton(true);
     const result = await cli(["install", "--force"], t);
     t.setButton(false);
