@@ -19,9 +19,10 @@ const HAZARD = `var a="compressBlock";function f(c){if(c)(a=7);else{var a=8}retu
 const espruino = genuineEspruino(4000);
 const ci = process.env.CI === "true" || process.env.CI === "1";
 
-function onEspruino(code: string): string {
+function onEspruino(code: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-hoist-"));
   writeFileSync(path.join(dir, "t.js"), code);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   const run = spawnSync(espruino!, ["t.js"], { cwd: dir, encoding: "utf8", timeout: 30_000, stdio: ["pipe", "pipe", "pipe"] });
   const line = run.stdout.split(/\r?\n/).find((l) => l.startsWith("["));
   if (!line) throw new Error(`no result from Espruino: ${run.stdout.slice(-300)}`);
@@ -59,5 +60,18 @@ describe("explicit var hoisting", () => {
     // Without hoisting, `a=7` runs before any local `a` exists: the module-level one is overwritten.
     expect(onEspruino(HAZARD)).toBe(`[7,"number",7]`);
     expect(onEspruino(hoistVarsExplicitly(HAZARD))).toBe(`[7,"string","compressBlock"]`);
+  });
+
+  it.skipIf(!espruino)("on the genuine Espruino an error inside the bundle (run from Storage) carries a small stack", () => {
+    // Espruino quotes the source line around the error in e.stack; the one-line core bundle
+    // made that 1,090 characters (the 30 KB firmware line, about 9.6 KB).
+    const result = onEspruino(
+      `require("Storage").write("core.js", require("fs").readFileSync("core.js"));eval(require("Storage").read("core.js"));` +
+        `var r;try{TokensmithCore.hotpWithKey({hash:5,native:null,innerState:[1],outerState:[1]},59,6);}catch(e){r=[String(e),e.stack.length];}print(JSON.stringify(r));`,
+      { "core.js": readFileSync(artifactPath("dist/espruino/tokensmith-core.js"), "utf8") },
+    );
+    const [message, stackLength] = JSON.parse(result) as [string, number];
+    expect(message).toMatch(/^Error/);
+    expect(stackLength).toBeLessThan(600);
   });
 });
