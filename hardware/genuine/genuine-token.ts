@@ -74,6 +74,8 @@ export interface Frame {
   /** The token's system time when the frame was drawn. */
   systemSeconds: number;
   on: boolean;
+  /** Real time (ms, the host's clock) of the frame's last write to the display. */
+  drawnAtMs: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -86,7 +88,7 @@ export class GenuineToken {
   displayOn = false;
   /** Frames completed so far (an @E line), and the last one. */
   frames = 0;
-  lastFrame: Frame = { systemSeconds: 0, on: false };
+  lastFrame: Frame = { systemSeconds: 0, on: false, drawnAtMs: 0 };
   boots = 0;
   /** Heap in use when the harness was ready, before the boot code ran (interpreter + harness + ballast). */
   bootUsage = 0;
@@ -200,14 +202,18 @@ export class GenuineToken {
     writeFileSync(path.join(this.dir, `fakegpio/gpio${BUTTON_GPIO}/value`), down ? "0" : "1");
   }
 
-  /** A press of `ms` milliseconds; resolves once the frame it caused is drawn (or after `settleMs`). */
-  async press(ms = 120, settleMs = 3000): Promise<Frame> {
-    const before = this.frames;
+  /**
+   * A press of `ms` milliseconds; resolves once a frame drawn after the press began has arrived
+   * (a frame drawn before it, still on its way, does not count), or after `settleMs` when the
+   * press changed nothing on the display.
+   */
+  async press(ms = 120, settleMs = 5000): Promise<Frame> {
+    const pressedAt = Date.now();
     this.setButton(true);
     await sleep(ms);
     this.setButton(false);
     const deadline = Date.now() + settleMs;
-    while (this.frames === before && Date.now() < deadline) await sleep(10);
+    while (this.lastFrame.drawnAtMs < pressedAt && Date.now() < deadline) await sleep(10);
     await sleep(30); // a second task of the same press (rare) lands too
     return this.lastFrame;
   }
@@ -298,9 +304,9 @@ export class GenuineToken {
         const start = parseInt(index, 16);
         for (let i = 0; i + 1 < bytes.length; i += 2) this.ram[(start + (i >> 1)) & 1023] = parseInt(bytes.slice(i, i + 2), 16);
       } else if (harness.startsWith("@E ")) {
-        const [, seconds, on] = harness.split(" ");
+        const [, seconds, on, drawnAt] = harness.split(" ");
         this.displayOn = on === "1";
-        this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn };
+        this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn, drawnAtMs: Number(drawnAt) };
         this.frames++;
       } else if (harness.startsWith("@M ")) {
         const [, usage, peak, total, flags] = harness.split(" ");

@@ -23,7 +23,7 @@
  *
  * To the host, on stdout (USB.write: not the console, which the firmware moves):
  *   @D<index hex>:<hex bytes>   GDDRAM bytes written (runs)
- *   @E <system s> <on 0/1>      end of a task that wrote to the display
+ *   @E <system s> <on 0/1> <ms> end of a task that wrote to the display; ms: real time of its last write
  *   @M <usage> <peak> <total> <error flags>   answer to the doorbell's "mem"
  *   @BOOT, @REBOOT, @UNCAUGHT <text>
  * From the host: a doorbell on D26 (fake GPIO): the host writes a command to the file "ctl"
@@ -112,11 +112,12 @@
   for (var n = 0, x = 0x2545; n < 1024; n++) { x = (x * 75 + 74) % 65537; ram[n] = x & 255; }
   var lcd = { mode: 2, c0: 0, c1: 127, p0: 0, p1: 7, col: 0, page: 0, on: 0, cmd: [] };
   var ARGS = { 0x20: 1, 0x21: 2, 0x22: 2, 0x26: 6, 0x27: 6, 0x29: 5, 0x2a: 5, 0x81: 1, 0x8d: 1, 0xa3: 2, 0xa8: 1, 0xd3: 1, 0xd5: 1, 0xd9: 1, 0xda: 1, 0xdb: 1 };
-  var endQueued = false;
+  var endQueued = false, lastWrite = 0;
   var endTask = function () {
+    lastWrite = Math.floor(realTime() * 1000);
     if (endQueued) return;
     endQueued = true;
-    setTimeout(function () { endQueued = false; out("@E " + Math.floor(getTime()) + " " + lcd.on); }, 0);
+    setTimeout(function () { endQueued = false; out("@E " + Math.floor(getTime()) + " " + lcd.on + " " + lastWrite); }, 0);
   };
   var command = function (b) {
     var c = lcd.cmd;

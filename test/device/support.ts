@@ -59,7 +59,8 @@ export async function installedToken(options: Partial<GenuineTokenOptions> = {})
 
 export async function connect(token: GenuineToken): Promise<{ client: TokenClient; close: () => Promise<void> }> {
   const transport = await SerialTransport.open(token.port);
-  const client = new TokenClient(transport, { timeoutMs: 3000, retries: 1 });
+  // Generous: the interpreter shares two cores with the rest of the suite.
+  const client = new TokenClient(transport, { timeoutMs: 10_000, retries: 1 });
   return {
     client,
     close: async () => {
