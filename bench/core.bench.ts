@@ -6,6 +6,7 @@
  *   interpreter when ESPRUINO names one), and of the Lua bundles.
  */
 import { nodeNativeDigest } from "../host/core/otp.js";
+import { genuineEspruino } from "../hardware/genuine/interpreters.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -65,9 +66,9 @@ function es5SandboxFigures(): void {
   const step = vm.runInContext(`(function () { __t += 30; return TokensmithCore.totpWithKey(__k, __t, 30, 6); })`, context);
   const r = rate(step);
   row("Node vm sandbox (V8 JIT: not Espruino's speed)", `${fmt(r.microsecondsEach, 1)} us/code`);
-  const espruino = process.env.ESPRUINO;
+  const espruino = process.env.ESPRUINO ?? genuineEspruino(4000);
   if (!espruino) {
-    row("real Espruino interpreter", "skipped: set ESPRUINO=/path/to/espruino (Linux build)");
+    row("real Espruino interpreter", "skipped: no ../shared/tools/espruino; or set ESPRUINO=/path/to/espruino (Linux build)");
     return;
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-bench-"));
@@ -84,23 +85,43 @@ t0 = getTime();
 for (var j = 0; j < 50; j++) TokensmithCore.totp("${SECRET_HEX}", 1700000000 + j * 30, 30, 6, "SHA1");
 var oneShot = (getTime() - t0) * 1000 / 50;
 var mem = process.memory();
+var sha1 = require("crypto").SHA1;
+TokensmithCore.useNativeDigest("SHA1", function (text) { return E.toString(sha1(text)); });
+var nk = TokensmithCore.prepareKey("${SECRET_HEX}", "SHA1");
+t0 = getTime();
+for (var n = 0; n < ${codes}; n++) TokensmithCore.totpWithKey(nk, 1700000000 + n * 30, 30, 6);
+var native = (getTime() - t0) * 1000 / ${codes};
+TokensmithCore.useNativeDigest("SHA1", null);
+var ip = "", op = "", key = "${SECRET_HEX}";
+for (var p = 0; p < 64; p++) { var b = p < 20 ? parseInt(key.substr(p * 2, 2), 16) : 0; ip += String.fromCharCode(b ^ 0x36); op += String.fromCharCode(b ^ 0x5c); }
+function bare(c) {
+  var m = String.fromCharCode(0, 0, 0, 0, (c >>> 24) & 255, (c >>> 16) & 255, (c >>> 8) & 255, c & 255);
+  var h = E.toString(sha1(op + E.toString(sha1(ip + m))));
+  var o = h.charCodeAt(19) & 15;
+  return (((h.charCodeAt(o) & 127) << 24 | h.charCodeAt(o + 1) << 16 | h.charCodeAt(o + 2) << 8 | h.charCodeAt(o + 3)) % 1000000);
+}
+t0 = getTime();
+for (var q = 0; q < ${codes}; q++) bare(56666667 + q);
+var bareMs = (getTime() - t0) * 1000 / ${codes};
 ${readFileSync(path.resolve("bench/fixtures/straightforward-hotp.js"), "utf8")}
 var sfKey = [49, 50, 51, 52, 53, 54, 55, 56, 57, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 48];
 if (sfHotp(sfKey, 1) !== "287082") print("BASELINE WRONG");
 t0 = getTime();
 for (var m = 0; m < 50; m++) sfHotp(sfKey, 56666667 + m);
 var baseline = (getTime() - t0) * 1000 / 50;
-print("RESULT " + prepared.toFixed(2) + " " + oneShot.toFixed(2) + " " + mem.usage + " " + mem.total + " " + baseline.toFixed(2));
+print("RESULT " + prepared.toFixed(2) + " " + oneShot.toFixed(2) + " " + mem.usage + " " + mem.total + " " + baseline.toFixed(2) + " " + native.toFixed(3) + " " + bareMs.toFixed(3));
 process.exit ? process.exit(0) : quit();
 `,
   );
   const out = execFileSync(espruino, [script], { cwd: dir, encoding: "utf8", timeout: 600_000 });
-  const match = /RESULT (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(out);
+  const match = /RESULT (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)/.exec(out);
   if (!match) {
     row("real Espruino interpreter", `no result: ${out.slice(-300)}`);
     return;
   }
-  row("real Espruino, prepared key (what a press costs)", `${match[1]} ms/code`);
+  row("real Espruino, pure path, prepared key (what a press costs)", `${match[1]} ms/code`);
+  row("real Espruino, native crypto.SHA1 path, prepared key", `${match[6]} ms/code`);
+  row("real Espruino, bare crypto.SHA1 HMAC with string pads (the floor)", `${match[7]} ms/code (native path x${fmt(Number(match[6]) / Number(match[7]), 2)})`);
   row("real Espruino, one-shot totp() (hex parse + pads)", `${match[2]} ms/code`);
   row("real Espruino, JsVars in use after loading the core", `${match[3]} of ${match[4]}`);
   row("real Espruino, textbook pure HMAC-SHA1 HOTP (baseline)", `${match[5]} ms/code (x${fmt(Number(match[5]) / Number(match[1]), 1)} the prepared-key path)`);

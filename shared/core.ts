@@ -5,7 +5,7 @@
  * Every function validates its input and throws a "tokensmith: ..." string on bad input,
  * never returning a code computed from it.
  */
-import { NativeDigest, digest, hashAlgorithm } from "./otp/hash.js";
+import { NativeDigest, byteString, digest, hashAlgorithm, stringBytes } from "./otp/hash.js";
 import { HmacKey, hmac, prepareHmacKey } from "./otp/hmac.js";
 import { hotpCode } from "./otp/hotp.js";
 import { checkDigits, checkPeriod, checkWord } from "./otp/params.js";
@@ -24,7 +24,7 @@ let nativeSha256: NativeDigest | null = null;
 
 /**
  * Plugs a native one-shot digest into the hash seam (or removes it with null). Codes are
- * identical either way; only speed differs. The digest takes and returns byte arrays.
+ * identical either way; only speed differs. The digest takes and returns byte strings.
  */
 export function useNativeDigest(algorithm: string, native: NativeDigest | null): void {
   const hash = hashAlgorithm(algorithm);
@@ -73,7 +73,7 @@ export function digestHex(algorithm: string, messageHex: string): string {
   const hash = hashAlgorithm(algorithm);
   const native = hash.digestWords === 5 ? nativeSha1 : nativeSha256;
   const message = hexToBytes(messageHex);
-  return bytesToHex(native !== null ? native(message) : digest(hash, message));
+  return bytesToHex(native !== null ? stringBytes(native(byteString(message))) : digest(hash, message));
 }
 
 /** Hex HMAC (RFC 2104) of a hex message under a hex key. */

@@ -27,9 +27,9 @@ export function guard<T>(fn: () => T): T {
 export type Algorithm = "SHA1" | "SHA256";
 
 /** node:crypto as the core's native digest (identical output; see test/core/hash-seam.test.ts). */
-export function nodeNativeDigest(algorithm: Algorithm): (message: number[]) => number[] {
+export function nodeNativeDigest(algorithm: Algorithm): (message: string) => string {
   const name = algorithm === "SHA1" ? "sha1" : "sha256";
-  return (message) => [...createHash(name).update(Uint8Array.from(message)).digest()];
+  return (message) => createHash(name).update(message, "latin1").digest("latin1");
 }
 
 export const totp = (secretHex: string, unixSeconds: number, period: number, digits: number, algorithm: Algorithm) =>

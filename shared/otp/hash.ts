@@ -6,8 +6,11 @@ import { SHA256_INITIAL_STATE, sha256Compress } from "./sha256.js";
  * The hash seam. Each algorithm is a pure compression function plus its initial state; a
  * platform may also supply a native one-shot digest (node:crypto, Espruino's
  * require("crypto").SHA1, NodeMCU's crypto) that HMAC uses instead, giving identical output.
+ * The native digest takes and returns byte strings (characters 0-255), as Espruino's and
+ * NodeMCU's crypto do: a prepared key keeps its pads as strings, so a code costs two native
+ * calls and no conversion of 64-byte arrays (on Espruino that conversion cost more than the hash).
  */
-export type NativeDigest = (this: void, message: number[]) => number[];
+export type NativeDigest = (this: void, message: string) => string;
 
 export interface HashAlgorithm {
   /** "SHA1" or "SHA256": the names used on the wire, in otpauth URIs and in PSKC. */
@@ -109,6 +112,24 @@ export function finishHash(hash: HashAlgorithm, state: number[], absorbedBytes: 
     compressBlock(hash, state, block);
   }
   return wordsToBytes(state, hash.digestWords);
+}
+
+/** Bytes (0-255) as a byte string, for a native digest. */
+export function byteString(bytes: number[]): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) {
+    text = text + String.fromCharCode(bytes[i]);
+  }
+  return text;
+}
+
+/** A byte string's bytes. */
+export function stringBytes(text: string): number[] {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    bytes.push(text.charCodeAt(i));
+  }
+  return bytes;
 }
 
 /** One-shot digest of a byte array with the pure implementation. */

@@ -3,10 +3,12 @@ import {
   HASH_BLOCK_BYTES,
   HashAlgorithm,
   NativeDigest,
+  byteString,
   compressBlock,
   copyWords,
   digest,
   finishHash,
+  stringBytes,
 } from "./hash.js";
 
 /**
@@ -16,7 +18,7 @@ import {
  * stored. A token computes many codes with one key, so a prepared key holds those two
  * intermediate states and each HMAC over a short message then costs 2 compressions instead
  * of 4. When the platform supplies a native digest (one-shot, no resumable state) the key
- * holds the two 64-byte padded keys instead.
+ * holds the two 64-byte padded keys instead, as byte strings.
  */
 export interface HmacKey {
   hash: HashAlgorithm;
@@ -26,9 +28,9 @@ export interface HmacKey {
   outerState: number[];
   /** Native one-shot digest, or null for the pure path. */
   native: NativeDigest | null;
-  /** K ^ ipad and K ^ opad as bytes (native path only; empty otherwise). */
-  innerPad: number[];
-  outerPad: number[];
+  /** K ^ ipad and K ^ opad as byte strings (native path only; "" otherwise). */
+  innerPad: string;
+  outerPad: string;
 }
 
 const IPAD = 0x36;
@@ -48,12 +50,12 @@ function padBlockWords(key: number[], pad: number): number[] {
   return block;
 }
 
-function padBytes(key: number[], pad: number): number[] {
-  const bytes: number[] = [];
+function padText(key: number[], pad: number): string {
+  let text = "";
   for (let p = 0; p < HASH_BLOCK_BYTES; p++) {
-    bytes.push((p < key.length ? key[p] : 0) ^ pad);
+    text = text + String.fromCharCode((p < key.length ? key[p] : 0) ^ pad);
   }
-  return bytes;
+  return text;
 }
 
 /**
@@ -66,7 +68,7 @@ export function prepareHmacKey(hash: HashAlgorithm, key: number[], native: Nativ
   }
   let k = key;
   if (k.length > HASH_BLOCK_BYTES) {
-    k = native !== null ? native(k) : digest(hash, k);
+    k = native !== null ? stringBytes(native(byteString(k))) : digest(hash, k);
   }
   if (native !== null) {
     return {
@@ -74,33 +76,22 @@ export function prepareHmacKey(hash: HashAlgorithm, key: number[], native: Nativ
       innerState: [],
       outerState: [],
       native: native,
-      innerPad: padBytes(k, IPAD),
-      outerPad: padBytes(k, OPAD),
+      innerPad: padText(k, IPAD),
+      outerPad: padText(k, OPAD),
     };
   }
   const innerState = copyWords(hash.initialState);
   compressBlock(hash, innerState, padBlockWords(k, IPAD));
   const outerState = copyWords(hash.initialState);
   compressBlock(hash, outerState, padBlockWords(k, OPAD));
-  return { hash: hash, innerState: innerState, outerState: outerState, native: null, innerPad: [], outerPad: [] };
-}
-
-function concat(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < a.length; i++) {
-    out.push(a[i]);
-  }
-  for (let i = 0; i < b.length; i++) {
-    out.push(b[i]);
-  }
-  return out;
+  return { hash: hash, innerState: innerState, outerState: outerState, native: null, innerPad: "", outerPad: "" };
 }
 
 /** HMAC of a byte message of any length; returns the MAC bytes. */
 export function hmac(key: HmacKey, message: number[]): number[] {
   const native = key.native;
   if (native !== null) {
-    return native(concat(key.outerPad, native(concat(key.innerPad, message))));
+    return stringBytes(native(key.outerPad + native(key.innerPad + byteString(message))));
   }
   const inner = finishHash(key.hash, copyWords(key.innerState), HASH_BLOCK_BYTES, message);
   return finishHash(key.hash, copyWords(key.outerState), HASH_BLOCK_BYTES, inner);
@@ -115,14 +106,14 @@ export function hmacCounterWords(key: HmacKey, high: number, low: number): numbe
   const hash = key.hash;
   const native = key.native;
   if (native !== null) {
-    const message = [
+    const message = String.fromCharCode(
       (high >>> 24) & 255, (high >>> 16) & 255, (high >>> 8) & 255, high & 255,
       (low >>> 24) & 255, (low >>> 16) & 255, (low >>> 8) & 255, low & 255,
-    ];
-    const mac = hmac(key, message);
+    );
+    const mac = native(key.outerPad + native(key.innerPad + message));
     const words: number[] = [];
     for (let i = 0; i < mac.length; i = i + 4) {
-      words.push((mac[i] << 24) | (mac[i + 1] << 16) | (mac[i + 2] << 8) | mac[i + 3]);
+      words.push((mac.charCodeAt(i) << 24) | (mac.charCodeAt(i + 1) << 16) | (mac.charCodeAt(i + 2) << 8) | mac.charCodeAt(i + 3));
     }
     return words;
   }

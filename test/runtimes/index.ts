@@ -86,10 +86,9 @@ function es5Runtime(nativeSha1: boolean): Runtime {
       const context = runLikeEspruino(readFileSync(ARTIFACTS.espruinoCore, "utf8"), { nodeCryptoStandIn: crypto });
       if (nativeSha1) {
         vm.runInContext(
-          `TokensmithCore.useNativeDigest("SHA1", function (bytes) {
-             var s = ""; for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-             var d = new Uint8Array(nodeCryptoStandIn.SHA1(s)); var out = [];
-             for (var j = 0; j < d.length; j++) out.push(d[j]);
+          `TokensmithCore.useNativeDigest("SHA1", function (text) {
+             var d = new Uint8Array(nodeCryptoStandIn.SHA1(text)), out = "";
+             for (var j = 0; j < d.length; j++) out += String.fromCharCode(d[j]);
              return out;
            });`,
           context,
@@ -129,9 +128,9 @@ function commandRuntime(name: string, command: string, bundle: string, int32: bo
   };
 }
 
-function espruinoRuntime(binary: string): Runtime {
+function espruinoRuntime(binary: string, nativeSha1: boolean): Runtime {
   return {
-    name: `espruino interpreter (${binary})`,
+    name: `espruino interpreter${nativeSha1 ? ", native SHA1" : ""} (${binary})`,
     int32: false,
     fast: false,
     run(list) {
@@ -148,7 +147,9 @@ function espruinoRuntime(binary: string): Runtime {
       const casesText = list.join("\n");
       writeFileSync(
         script,
-        `${readFileSync(ARTIFACTS.espruinoCore, "utf8")}\nvar __driver = ${JS_DRIVER.trim()};\n` +
+        `${readFileSync(ARTIFACTS.espruinoCore, "utf8")}\n` +
+          (nativeSha1 ? `TokensmithCore.useNativeDigest("SHA1", function (t) { return E.toString(require("crypto").SHA1(t)); });\n` : "") +
+          `var __driver = ${JS_DRIVER.trim()};\n` +
           `var __out = __driver(TokensmithCore, ${JSON.stringify(casesText)});\n` +
           `print("<<<BEGIN>>>"); print(__out); print("<<<END>>>");\nprocess.exit ? process.exit(0) : quit();\n`,
       );
@@ -185,7 +186,7 @@ export function listRuntimes(): { available: Runtime[]; unavailable: Unavailable
   else if (ci) throw new Error("the genuine Lua with 32-bit numbers (../shared/tools/lua/lua53-int32) is required when CI=true");
   else unavailable.push({ name: "lua5.3 with LUA_32BITS", reason: "not in ../shared/tools/lua; or set LUA53_32BIT to a Lua 5.3 built with LUA_32BITS" });
   const espruino = process.env.ESPRUINO ?? genuineEspruino(4000);
-  if (espruino) available.push(espruinoRuntime(espruino));
+  if (espruino) available.push(espruinoRuntime(espruino, false), espruinoRuntime(espruino, true));
   else if (ci) throw new Error("the genuine Espruino (../shared/tools/espruino/espruino-esp32-4000) is required when CI=true");
   else unavailable.push({ name: "espruino interpreter", reason: "not in ../shared/tools/espruino; or set ESPRUINO to an Espruino Linux build" });
   return { available, unavailable };

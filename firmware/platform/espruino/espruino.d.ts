@@ -15,6 +15,7 @@ declare const Serial1: {
 declare const LoopbackA: { setConsole(force?: boolean): void };
 declare const E: {
   CRC32(data: string): number;
+  toString(data: ArrayBuffer): string;
   hwRand(): number;
   reboot(): void;
 };
