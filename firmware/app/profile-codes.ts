@@ -5,7 +5,7 @@
 import { NativeDigest, hashAlgorithm } from "../../shared/otp/hash.js";
 import { HmacKey, hmac, prepareHmacKey } from "../../shared/otp/hmac.js";
 import { hotpCode } from "../../shared/otp/hotp.js";
-import { remainderWord, totpCode } from "../../shared/otp/totp.js";
+import { totpCode } from "../../shared/otp/totp.js";
 import { Profile } from "../store/records.js";
 
 export function prepareProfileKey(profile: Profile, nativeSha1: NativeDigest | null): HmacKey {
@@ -21,11 +21,6 @@ export function totpAt(key: HmacKey, profile: Profile, unixSeconds: number): str
 /** The HOTP code for a counter value (RFC 4226). */
 export function hotpAt(key: HmacKey, profile: Profile, counter: number): string {
   return hotpCode(key, 0, counter, profile.digits);
-}
-
-/** Seconds left in the current TOTP window: period - (t mod period). */
-export function secondsLeftInWindow(unixSeconds: number, period: number): number {
-  return period - remainderWord(unixSeconds, period);
 }
 
 /** HMAC of a text message with a profile's key, as bytes (VERIFY's keyed check). */

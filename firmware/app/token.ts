@@ -14,7 +14,8 @@ import { drawCodeScreen, drawCountdownBar, drawHotpScreen, drawMessageScreen } f
 import { TokenRecord, loadRecord, saveRecord } from "../store/records.js";
 import { FIRMWARE_EPOCH } from "./version.js";
 import { DISPLAY_ON_SECONDS, HOST_AWAKE_SECONDS, LONG_PRESS_MS } from "./settings.js";
-import { hotpAt, prepareProfileKey, secondsLeftInWindow, totpAt } from "./profile-codes.js";
+import { hotpAt, prepareProfileKey } from "./profile-codes.js";
+import { divideWord, lastRemainder } from "../../shared/otp/totp.js";
 
 export const STATE_UNPROVISIONED = "unprovisioned";
 export const STATE_READY = "ready";
@@ -42,6 +43,8 @@ export interface Token {
   /** The code shown and the TOTP window it belongs to (-1: none). */
   shownCode: string;
   shownWindowEnd: number;
+  /** The TOTP counter of the code shown (-1: none). */
+  shownCounter: number;
   secondsLeftShown: number;
   tickTimer: number;
   offTimer: number;
@@ -151,8 +154,15 @@ function showTotp(token: Token): void {
       flush(token);
     }
   } else {
-    const left = secondsLeftInWindow(now, profile.period);
-    token.shownCode = totpAt(profileKey(token, token.profileIndex), profile, now);
+    let counter = token.shownCounter + 1;
+    let left = end + profile.period - now;
+    // The tick at a rollover knows the next counter; anything else costs one long division.
+    if (token.screen !== "code" || now < end || left <= 0) {
+      counter = divideWord(now, profile.period);
+      left = profile.period - lastRemainder();
+    }
+    token.shownCode = hotpAt(profileKey(token, token.profileIndex), profile, counter);
+    token.shownCounter = counter;
     token.shownWindowEnd = now + left;
     token.secondsLeftShown = left;
     drawCodeScreen(token.display.frame, profile.label, token.shownCode, left, profile.period);
@@ -305,6 +315,7 @@ export function startToken(hal: Hal): Token {
     screen: "",
     shownCode: "",
     shownWindowEnd: -1,
+    shownCounter: -1,
     secondsLeftShown: -1,
     tickTimer: 0,
     offTimer: 0,

@@ -98,6 +98,19 @@ export function hmac(key: HmacKey, message: number[]): number[] {
 }
 
 /**
+ * The native path's HMAC of an 8-byte counter (two words), as a byte string: two native calls
+ * on strings and nothing else. The key must have a native digest.
+ */
+export function hmacCounterText(key: HmacKey, high: number, low: number): string {
+  const native = key.native as NativeDigest;
+  const message = String.fromCharCode(
+    (high >>> 24) & 255, (high >>> 16) & 255, (high >>> 8) & 255, high & 255,
+    (low >>> 24) & 255, (low >>> 16) & 255, (low >>> 8) & 255, low & 255,
+  );
+  return native(key.outerPad + native(key.innerPad + message));
+}
+
+/**
  * HMAC of an 8-byte message given as two words (an OTP counter, RFC 4226 section 5.2), built
  * straight into hash blocks: exactly 2 compressions on the pure path, no byte arrays.
  * Returns the MAC as words (5 or 8); the returned array is fresh.
@@ -106,11 +119,7 @@ export function hmacCounterWords(key: HmacKey, high: number, low: number): numbe
   const hash = key.hash;
   const native = key.native;
   if (native !== null) {
-    const message = String.fromCharCode(
-      (high >>> 24) & 255, (high >>> 16) & 255, (high >>> 8) & 255, high & 255,
-      (low >>> 24) & 255, (low >>> 16) & 255, (low >>> 8) & 255, low & 255,
-    );
-    const mac = native(key.outerPad + native(key.innerPad + message));
+    const mac = hmacCounterText(key, high, low);
     const words: number[] = [];
     for (let i = 0; i < mac.length; i = i + 4) {
       words.push((mac.charCodeAt(i) << 24) | (mac.charCodeAt(i + 1) << 16) | (mac.charCodeAt(i + 2) << 8) | mac.charCodeAt(i + 3));

@@ -1,4 +1,4 @@
-import { HmacKey, hmacCounterWords } from "./hmac.js";
+import { HmacKey, hmacCounterText, hmacCounterWords } from "./hmac.js";
 
 /** 10^digits for digits 6, 7, 8 (RFC 4226 section 5.3, Step 3). */
 const DIGITS_MODULUS = [1000000, 10000000, 100000000];
@@ -17,6 +17,12 @@ export function truncate(mac: number[], digestWords: number): number {
   return value & 0x7fffffff;
 }
 
+/** Dynamic truncation of a MAC held as a byte string (the native path). */
+export function truncateText(mac: string): number {
+  const offset = mac.charCodeAt(mac.length - 1) & 15;
+  return ((mac.charCodeAt(offset) & 127) << 24) | (mac.charCodeAt(offset + 1) << 16) | (mac.charCodeAt(offset + 2) << 8) | mac.charCodeAt(offset + 3);
+}
+
 /** The decimal code, left-padded with zeros to `digits` characters. */
 export function formatCode(value: number, digits: number): string {
   const text = String(value % DIGITS_MODULUS[digits - 6]);
@@ -28,6 +34,9 @@ export function formatCode(value: number, digits: number): string {
  * Parameters are assumed valid here; the public entry points validate.
  */
 export function hotpCode(key: HmacKey, counterHigh: number, counterLow: number, digits: number): string {
+  if (key.native !== null) {
+    return formatCode(truncateText(hmacCounterText(key, counterHigh, counterLow)), digits);
+  }
   const mac = hmacCounterWords(key, counterHigh, counterLow);
   return formatCode(truncate(mac, key.hash.digestWords), digits);
 }
