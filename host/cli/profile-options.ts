@@ -23,6 +23,9 @@ export function addProfileOptions(command: Command): Command {
     .option("--json", "machine-readable output");
 }
 
+/** The options that make up a profile (commander's names). */
+export const PROFILE_OPTIONS = ["label", "digits", "period", "algorithm", "hotp", "counter"];
+
 export interface ProfileFlags {
   label: string;
   digits: string;

@@ -35,6 +35,11 @@ export interface JobSettings {
   seed?: Uint8Array;
   issuer?: string;
   now: () => number;
+  /**
+   * The profile was asked for (options on the command line), not defaulted. A chip with an
+   * unfinished provisioning is then finished only if the profile is the one recorded for it.
+   */
+  profileGiven?: boolean;
 }
 
 export interface ProvisionedToken {
@@ -106,6 +111,15 @@ function profileOf(row: TokenRecord): ProfileChoice {
   return { label: row.label, kind: row.kind, algorithm: row.algorithm, digits: row.digits, period: row.period, counter: row.counter };
 }
 
+function sameProfile(a: ProfileChoice, b: ProfileChoice): boolean {
+  return a.label === b.label && a.kind === b.kind && a.algorithm === b.algorithm && a.digits === b.digits &&
+    (a.kind === "hotp" ? a.counter === b.counter : a.period === b.period);
+}
+
+function describeProfile(p: ProfileChoice): string {
+  return p.kind === "hotp" ? `HOTP ${p.digits} digits ${p.algorithm}, counter ${p.counter}` : `TOTP ${p.digits} digits ${p.period} s ${p.algorithm}`;
+}
+
 /** The pending row this chip was being provisioned under, if any. */
 function pendingFor(ledger: Ledger, tokenId: string, batchId: number | null): TokenRecord | null {
   return ledger.listTokens({ state: "pending" }).find((t) => t.tokenId === tokenId && (batchId === null || t.batchId === batchId)) ?? null;
@@ -129,6 +143,12 @@ export async function provisionWithLedger(
   let managementKey: Uint8Array;
   let currentKey: Uint8Array | undefined;
   if (pending !== null) {
+    if (settings.profileGiven && !sameProfile(profileOf(pending), settings.profile)) {
+      throw new ProvisionError(
+        `this chip has an unfinished provisioning as ${pending.serial} (${describeProfile(profileOf(pending))}), not ${describeProfile(settings.profile)}: ` +
+          `run provision again without profile options to finish it as recorded, or retire it with tokensmith ledger forget ${pending.serial} and provision anew`,
+      );
+    }
     serial = pending.serial;
     managementKey = ledger.managementKey(serial) ?? newManagementKey();
     // If the interrupted PROVISION landed, the token already holds this key.

@@ -5,7 +5,7 @@ import { checkSerialPrefix, checkTokenSerial, requireSeedDestination, provisionW
 import { checkSeedLength, parseSeed, shortSeedWarning } from "../../provision/seeds.js";
 import { withClient } from "../session.js";
 import { openLedgerFor } from "../ledger-access.js";
-import { addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
+import { PROFILE_OPTIONS, addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
 import { readSecretArgument } from "../options.js";
 import { printJson, printLine, style } from "../output.js";
 
@@ -34,7 +34,7 @@ export function registerProvision(program: Command): void {
       .option("--secret-base32 <base32>", "use this seed (Base32 from an activation QR code; - reads stdin)")
       .option("--otpauth <uri>", "use the seed and parameters of this otpauth:// URI (- reads stdin)")
       .option("--allow-short", "accept a seed under 128 bits (RFC 4226 section 4 forbids it; for legacy keys only)"),
-  ).action(async (o: ProvisionFlags) => {
+  ).action(async (o: ProvisionFlags, command: Command) => {
     if ((o.serial === undefined) === (o.prefix === undefined)) throw new InputError("give either --serial SERIAL or --prefix PREFIX");
     if (o.serial !== undefined) checkTokenSerial(o.serial);
     if (o.prefix !== undefined) checkSerialPrefix(o.prefix);
@@ -62,7 +62,10 @@ export function registerProvision(program: Command): void {
       const done = await withClient(o.port, (client) =>
         provisionWithLedger(
           client,
-          { ledger, profile, importFile, escrow: o.escrow === true, seed: given?.seed, issuer: o.issuer ?? uri?.issuer, now: () => Math.floor(Date.now() / 1000) },
+          {
+            ledger, profile, importFile, escrow: o.escrow === true, seed: given?.seed, issuer: o.issuer ?? uri?.issuer, now: () => Math.floor(Date.now() / 1000),
+            profileGiven: uri !== undefined || PROFILE_OPTIONS.some((name) => command.getOptionValueSource(name) === "cli"),
+          },
           null,
           () => o.serial ?? ledger.reserveSerials(o.prefix!, 1)[0],
         ),
