@@ -40,6 +40,12 @@ export interface EnvironmentHost {
   deepSleep(level: number): void;
   /** E.reboot() (no file) or load(file): the chip restarts and runs `file` (default .bootcde). */
   reboot(file?: string): void;
+  /**
+   * The radios as Espruino's ESP32 build keeps them (a flag in NVS, read at boot). Switching one
+   * (ESP32.enableBLE / enableWifi) stores the flag, removes the saved code (.bootcde) and restarts.
+   */
+  radios: { ble: boolean; wifi: boolean };
+  switchRadio(radio: "ble" | "wifi", on: boolean): void;
   /** An exception escaped a callback: Espruino prints it and carries on. */
   uncaught(error: unknown): void;
   /** False once power is gone: every side effect is then dropped. */
@@ -254,6 +260,8 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
       deepSleep: () => {
         throw new Error("timer deep sleep is not used by the token");
       },
+      enableBLE: (on: unknown) => host.switchRadio("ble", on === true),
+      enableWifi: (on: unknown) => host.switchRadio("wifi", on === true),
     },
     setWatch: (handler: Watch["handler"], pin: unknown, options: { repeat?: boolean; edge?: string; debounce?: number } = {}) => {
       const watch: Watch = {
@@ -297,7 +305,9 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
       throw new Error(`Module ${name} not found`);
     },
     process: {
-      memory: () => ({ free: 0, usage: 0, total: 0 }),
+      // Only the heap's size is modelled: about 2,200 JsVars with Bluetooth's memory reserved,
+      // 4,000 without (Espruino's ESP32 notes: BLE off frees about 1,800).
+      memory: () => ({ free: 0, usage: 0, total: host.radios.ble ? 2200 : 4000 }),
       version: ESPRUINO_VERSION,
       env: {
         VERSION: ESPRUINO_VERSION,

@@ -55,6 +55,11 @@ export interface SimTokenOptions {
    * A ".bootcde" in Storage always wins.
    */
   preinstallFirmware?: boolean | "storage";
+  /**
+   * Bluetooth and Wi-Fi on, as on an ESP32 freshly flashed with Espruino (default false: a
+   * board `tokensmith install` has already set up, radios off).
+   */
+  radiosOn?: boolean;
 }
 
 export type PowerState = "off" | "running" | "sleeping";
@@ -66,7 +71,9 @@ export class SimulatedToken extends EventEmitter {
   readonly display = new Ssd1306();
   readonly button: SimButton;
   readonly flash: SimFlash;
-  readonly options: Required<Omit<SimTokenOptions, "flashFile" | "flashCapacity">>;
+  readonly options: Required<Omit<SimTokenOptions, "flashFile" | "flashCapacity" | "radiosOn">>;
+  /** The radios' flags (NVS: they survive power cycles). */
+  readonly radios: { ble: boolean; wifi: boolean };
   /** What the last boot ran: ".bootcde", another Storage file (load(name)), "preinstalled" or "repl". */
   bootedFrom = "";
   state: PowerState = "off";
@@ -91,6 +98,7 @@ export class SimulatedToken extends EventEmitter {
       buttonPin: options.buttonPin ?? "D27",
       preinstallFirmware: options.preinstallFirmware ?? true,
     };
+    this.radios = { ble: options.radiosOn === true, wifi: options.radiosOn === true };
     this.firmware = readFileSync(this.options.firmwareFile, "utf8");
     this.clock = new VirtualClock(this.options.rtcUnixSeconds * 1000);
     this.rtc = new Ds3231(this.clock, { unixSeconds: this.options.rtcUnixSeconds, driftPpm: this.options.driftPpm });
@@ -209,6 +217,12 @@ export class SimulatedToken extends EventEmitter {
         this.emit("state", this.state); // the panel keeps power; the firmware turned it off
       },
       reboot: (file) => this.clock.schedule(0, () => this.boot(file)),
+      radios: this.radios,
+      switchRadio: (radio, on) => {
+        this.radios[radio] = on;
+        this.flash.erase(BOOT_FILE); // jsfRemoveCodeFromFlash
+        this.clock.schedule(0, () => this.boot());
+      },
       uncaught: (error) => {
         if (error instanceof PowerCutError) return;
         this.uncaught.push(error instanceof Error ? error.stack ?? error.message : String(error));

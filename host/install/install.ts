@@ -104,6 +104,37 @@ export async function probe(driver: ReplDriver): Promise<EspruinoProbe> {
   return { version: String(version), board: String(board), hasCrypto: hasCrypto === true };
 }
 
+/**
+ * The JsVars the token needs: the device suite proves the firmware's peak fits in 75 % of a
+ * 4,000-variable heap. An ESP32 whose Bluetooth memory is reserved gives about 2,000 to 2,500.
+ */
+export const TOKEN_HEAP_VARS = 3500;
+
+/**
+ * A token needs neither radio, and Bluetooth's reserved memory is the heap the firmware needs;
+ * fewer radios, less to attack. Espruino keeps each switch in NVS, and ESP32.enableBLE(false) /
+ * enableWifi(false) also remove the saved code and restart the board, so this runs before
+ * anything is written, and only while the heap shows the radios on (it cannot be asked directly).
+ * With the radios off the ESP32's hardware RNG is pseudo-random (ESP-IDF): nonces must not
+ * rely on it alone.
+ */
+async function switchRadiosOff(driver: ReplDriver, pause: (ms: number) => Promise<void>, log: (line: string) => void, rebootWaitMs: number): Promise<void> {
+  const heap = () => driver.evaluate<number>("process.memory().total");
+  if ((await heap()) >= TOKEN_HEAP_VARS) return;
+  for (const [call, radio] of [["enableBLE", "Bluetooth"], ["enableWifi", "Wi-Fi"]] as const) {
+    if (!(await driver.evaluate<boolean>(`typeof ESP32.${call}==="function"`))) continue;
+    log(`switching ${radio} off (ESP32.${call}(false)): the board restarts`);
+    await driver.sendLine(`ESP32.${call}(false)`);
+    await pause(rebootWaitMs);
+    await driver.interrupt();
+  }
+  const total = await heap();
+  if (total < TOKEN_HEAP_VARS) {
+    throw new InstallError(`this Espruino gives ${total} JavaScript variables with its radios off; the token needs ${TOKEN_HEAP_VARS}: use an Espruino ESP32 build without Bluetooth, or a board with more RAM`);
+  }
+  log(`radios off: ${total} JavaScript variables for the token`);
+}
+
 async function readState(driver: ReplDriver): Promise<StorageState> {
   return parseStorageState(await driver.evaluate(STORAGE_STATE_EXPRESSION));
 }
@@ -182,6 +213,7 @@ export async function install(link: Transport, bundle: string, options: InstallO
     result.espruino = espruino;
     result.hashPath = espruino.hasCrypto ? "native" : "pure";
     log(`Espruino ${espruino.version} on ${espruino.board}; crypto ${espruino.hasCrypto ? "present: native SHA-1" : "absent: the firmware hashes in JavaScript"}`);
+    if (espruino.board === "ESP32") await switchRadiosOff(driver, pause, log, options.rebootWaitMs ?? 1500);
     const state = await readState(driver);
     const active = activeSlot(state);
     const loaderCrc = crc32(LOADER_SOURCE);

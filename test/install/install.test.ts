@@ -28,7 +28,7 @@ const V2 = V1.replace(`"firmware","${FIRMWARE_VERSION}"`, `"firmware","${V2_VERS
 /** Real-time waits kept short: the simulator answers synchronously. */
 const FAST: InstallOptions = { helloTimeoutMs: 40, replTimeoutMs: 150 };
 
-function bareToken(options: { nativeCrypto?: boolean; flashFile?: string } = {}) {
+function bareToken(options: { nativeCrypto?: boolean; flashFile?: string; radiosOn?: boolean } = {}) {
   return bootToken({ preinstallFirmware: false, ...options });
 }
 
@@ -143,6 +143,24 @@ describe("install onto a bare ESP32", () => {
     press(token);
     expect(readCode(token.display)).toBe(oracleTotp(secret, nowOf(token)));
     expect(token.uncaught).toEqual([]);
+  });
+
+  it("a freshly flashed ESP32 with its radios on: Bluetooth and Wi-Fi are switched off first, then the firmware installs", async () => {
+    const { token } = bareToken({ radiosOn: true });
+    const lines: string[] = [];
+    const result = await install(new SimTransport(token), V1, { ...FAST, log: (line) => lines.push(line) });
+    expect(result.action).toBe("installed");
+    expect(token.radios).toEqual({ ble: false, wifi: false });
+    expect(lines.filter((l) => /switching .* off/.test(l))).toEqual([
+      "switching Bluetooth off (ESP32.enableBLE(false)): the board restarts",
+      "switching Wi-Fi off (ESP32.enableWifi(false)): the board restarts",
+    ]);
+    expect(result.hello?.firmware).toBe(FIRMWARE_VERSION);
+    // A second install finds the radios off and leaves them (each switch would erase .bootcde).
+    const again = await install(new SimTransport(token), V1, { ...FAST, log: (line) => lines.push(line) });
+    expect(again.action).toBe("unchanged");
+    expect(lines.filter((l) => /switching/.test(l))).toHaveLength(2);
+    expect(token.flash.read(".bootcde")).toBe(LOADER_SOURCE);
   });
 
   it("without crypto: reports the pure hash path, and the token hashes in JavaScript", async () => {
