@@ -3,7 +3,7 @@
  * press costs two compressions on the pure path.
  */
 import { NativeDigest, hashAlgorithm } from "../../shared/otp/hash.js";
-import { HmacKey, hmac, prepareHmacKey } from "../../shared/otp/hmac.js";
+import { HmacKey, prepareHmacKey } from "../../shared/otp/hmac.js";
 import { hotpCode } from "../../shared/otp/hotp.js";
 import { totpCode } from "../../shared/otp/totp.js";
 import { Profile } from "../store/records.js";
@@ -21,13 +21,4 @@ export function totpAt(key: HmacKey, profile: Profile, unixSeconds: number): str
 /** The HOTP code for a counter value (RFC 4226). */
 export function hotpAt(key: HmacKey, profile: Profile, counter: number): string {
   return hotpCode(key, 0, counter, profile.digits);
-}
-
-/** HMAC of a text message with a profile's key, as bytes (VERIFY's keyed check). */
-export function macOfText(key: HmacKey, text: string): number[] {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    bytes.push(text.charCodeAt(i) & 255);
-  }
-  return hmac(key, bytes);
 }

@@ -8,6 +8,7 @@ import {
   copyWords,
   digest,
   finishHash,
+  finishHashWith,
   stringBytes,
 } from "./hash.js";
 
@@ -94,6 +95,21 @@ export function hmac(key: HmacKey, message: number[]): number[] {
     return stringBytes(native(key.outerPad + native(key.innerPad + byteString(message))));
   }
   const inner = finishHash(key.hash, copyWords(key.innerState), HASH_BLOCK_BYTES, message);
+  return finishHash(key.hash, copyWords(key.outerState), HASH_BLOCK_BYTES, inner);
+}
+
+/**
+ * HMAC of a text message (a byte string), read in place: no byte array of the message is made,
+ * so an authorisation over a whole PROVISION frame costs its blocks, not its length in variables.
+ */
+export function hmacText(key: HmacKey, text: string): number[] {
+  const native = key.native;
+  if (native !== null) {
+    return stringBytes(native(key.outerPad + native(key.innerPad + text)));
+  }
+  const inner = finishHashWith(key.hash, copyWords(key.innerState), HASH_BLOCK_BYTES, text.length, function (i: number): number {
+    return text.charCodeAt(i) & 255;
+  });
   return finishHash(key.hash, copyWords(key.outerState), HASH_BLOCK_BYTES, inner);
 }
 
