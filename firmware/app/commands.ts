@@ -6,7 +6,7 @@
  * written, and anything thrown while running a command becomes an error answer. No answer
  * carries a secret, and error messages never echo a secret field's value.
  */
-import { prepareHmacKey } from "../../shared/otp/hmac.js";
+import { hmacText, prepareHmacKey } from "../../shared/otp/hmac.js";
 import { SHA256 } from "../../shared/otp/hash.js";
 import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
 import { parseWhole } from "../../shared/codec/decimal.js";
@@ -35,7 +35,7 @@ import { Profile, TokenRecord, forgetPreviousRecord, saveRecord, wipeRecords } f
 import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
 import { MAX_PROFILES } from "./settings.js";
 import { Token, profileKey, reloadRecord, showCurrentScreen, tokenState, useRecord } from "./token.js";
-import { macOfText, totpAt } from "./profile-codes.js";
+import { totpAt } from "./profile-codes.js";
 
 export interface Session {
   token: Token;
@@ -104,7 +104,7 @@ function checkAuth(session: Session, frame: Frame): string {
     return ERR_AUTH_FAILED;
   }
   const key = prepareHmacKey(SHA256, record.managementKey, null);
-  const expected = bytesToHex(macOfText(key, authMessage(nonce, frame)));
+  const expected = bytesToHex(hmacText(key, authMessage(nonce, frame)));
   return sameText(expected, auth) ? "" : ERR_AUTH_FAILED;
 }
 
@@ -294,6 +294,10 @@ function provision(session: Session, frame: Frame): Frame {
     }
     profiles.push(profile);
   }
+  // The frame's fields are read: let them go before the record is written (eight profiles'
+  // hex secrets and the rest are a few hundred of a 4,000-variable heap).
+  frame.keys = [];
+  frame.values = [];
   const previous = token.record;
   const record: TokenRecord = {
     sequence: previous !== null ? previous.sequence : 0,
@@ -335,7 +339,7 @@ function verify(session: Session, frame: Frame): Frame {
   const key = profileKey(token, index - 1);
   const now = token.hal.nowSeconds();
   const answer = okFrame(frame.seq);
-  addField(answer, "mac", bytesToHex(macOfText(key, VERIFY_PREFIX + hostNonce)));
+  addField(answer, "mac", bytesToHex(hmacText(key, VERIFY_PREFIX + hostNonce)));
   addField(answer, "time", String(now));
   if (!token.clockOk) {
     addField(answer, "clock", "lost");

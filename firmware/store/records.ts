@@ -129,13 +129,18 @@ function recEncode(r: TokenRecord, sequence: number): string {
   return RECORD_HEAD + recWord(sequence) + recByte(payload.length >>> 8) + recByte(payload.length) + payload;
 }
 
-/** A record as a byte string (see the format above). Fails on a record out of range. */
-export function serializeRecord(r: TokenRecord, nativeCrc32?: Crc32 | null): string {
-  const body = recEncode(r, r.sequence);
+/** The record's bytes with `sequence` and the CRC appended. Fails on a record out of range. */
+function recWithCrc(r: TokenRecord, sequence: number, nativeCrc32: Crc32 | null | undefined): string {
+  const body = recEncode(r, sequence);
   if (body === "") {
     fail("record field out of range");
   }
   return body + recWord(recCrc(body, nativeCrc32));
+}
+
+/** A record as a byte string (see the format above). Fails on a record out of range. */
+export function serializeRecord(r: TokenRecord, nativeCrc32?: Crc32 | null): string {
+  return recWithCrc(r, r.sequence, nativeCrc32);
 }
 
 /** The parser's cursor: the text, the next index, and where the payload ends (the CRC starts). */
@@ -270,6 +275,9 @@ export function loadRecord(hal: Hal): LoadedRecord {
   return { status: current.status, record: current.record };
 }
 
+/** The slot the last successful saveRecord wrote ("" none): it holds the current record. */
+let recSavedSlot = "";
+
 /**
  * Saves `record` with sequence = (the stored or its own sequence, whichever is higher) + 1
  * into the slot not holding the current record, then reads it back. On success sets
@@ -283,21 +291,18 @@ export function saveRecord(hal: Hal, record: TokenRecord): boolean {
     sequence = current.record.sequence;
   }
   sequence = sequence + 1;
-  const body = recEncode(record, sequence);
-  if (body === "") {
-    fail("record field out of range");
-  }
-  const text = body + recWord(recCrc(body, hal.nativeCrc32));
+  const text = recWithCrc(record, sequence, hal.nativeCrc32);
   const name = current.slot === 0 ? RECORD_FILE_B : RECORD_FILE_A;
   if (!hal.storageWrite(name, text)) {
     return false;
   }
-  // The bytes read back must be the bytes meant; they came from recEncode, so they parse.
-  const back = hal.storageRead(name);
-  if (back === null || back !== text) {
+  // The bytes read back must be the bytes meant (they came from recEncode, so they parse);
+  // compared without keeping the copy: on a full heap every copy of a record counts.
+  if (hal.storageRead(name) !== text) {
     return false;
   }
   record.sequence = sequence;
+  recSavedSlot = name;
   return true;
 }
 
@@ -307,6 +312,7 @@ export function saveRecord(hal: Hal, record: TokenRecord): boolean {
  * would show codes again).
  */
 export function wipeRecords(hal: Hal): void {
+  recSavedSlot = "";
   const older = recCurrent(hal).slot === 1 ? RECORD_FILE_A : RECORD_FILE_B;
   hal.storageErase(older);
   hal.storageErase(older === RECORD_FILE_A ? RECORD_FILE_B : RECORD_FILE_A);
@@ -327,9 +333,16 @@ function recCompact(hal: Hal): void {
  * use, and leaving them in flash would leave old seeds readable.
  */
 export function forgetPreviousRecord(hal: Hal): void {
-  const current = recCurrent(hal);
-  if (current.status === "ok") {
-    hal.storageErase(current.slot === 0 ? RECORD_FILE_B : RECORD_FILE_A);
-    recCompact(hal);
+  // Right after a save its slot is known: no second parse of a record that may hold eight
+  // profiles (on a 4,000-variable heap, that copy was the difference).
+  let kept = recSavedSlot;
+  if (kept === "") {
+    const current = recCurrent(hal);
+    if (current.status !== "ok") {
+      return;
+    }
+    kept = current.slot === 0 ? RECORD_FILE_A : RECORD_FILE_B;
   }
+  hal.storageErase(kept === RECORD_FILE_A ? RECORD_FILE_B : RECORD_FILE_A);
+  recCompact(hal);
 }
