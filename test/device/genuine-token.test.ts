@@ -222,6 +222,19 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
     await recordMemory(t, "re-provision (authorised)");
   });
 
+  it("re-provisioning with eight profiles: the authorisation covers the whole frame, and the heap holds it", async () => {
+    const t = await provisionedToken("REPRO8-1", [totp("ONE", 6, 30, "SHA1")]);
+    const eight: ProfileSpec[] = [];
+    for (let i = 0; i < 8; i++) eight.push(totp(`E${i + 1}`, 6, 30, i < 4 ? "SHA1" : "SHA256"));
+    const { client, close } = await connect(t);
+    await client.provision("REPRO8-2", MKEY, eight, MKEY);
+    expect((await client.hello()).labels).toEqual(eight.map((p) => p.label));
+    await close();
+    await expectCodeOnPress(t, eight[0]);
+    await recordMemory(t, "re-provision with 8 profiles (authorised)");
+    expect(t.uncaught).toEqual([]);
+  });
+
   it("every error answer arrives, and the token answers afterwards", async () => {
     const t = await token();
     const { client, close } = await connect(t);

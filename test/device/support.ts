@@ -24,8 +24,8 @@ export const binary = genuineEspruino(HEAP);
 export const missing = binary === null ? `the genuine Espruino (espruino-esp32-${HEAP}) is not in ../shared/tools/espruino` : socatBinary() === null ? "socat is not installed" : "";
 if (missing && ci) throw new Error(`${missing}: the device suite is required when CI=true`);
 
-/** A quarter of the heap held away from the firmware: it must run in the other 75 %. */
-export const RESERVE = HEAP === 4000 ? 1000 : 0;
+/** A quarter of the heap held away from the firmware: it must run in the other 75 % (RESERVE=N to probe the margin). */
+export const RESERVE = process.env.RESERVE ? Number(process.env.RESERVE) : HEAP === 4000 ? 1000 : 0;
 
 export const home = mkdtempSync(path.join(os.tmpdir(), "tokensmith-device-"));
 
