@@ -1,10 +1,9 @@
 /**
  * Token figures (issue: the token): firmware bundle size; SHA-1 compressions per press (pure
- * path); I2C bytes sent to the display per refresh; and, when ESPRUINO names an Espruino
- * Linux build, the JsVars the firmware holds after boot when run from Storage as on a board.
+ * path); I2C bytes sent to the display per refresh. The genuine interpreter's figures are in
+ * device.bench.ts.
  */
-import { readFileSync, statSync } from "node:fs";
-import { bootOnRealEspruino } from "../hardware/sim/real-espruino.js";
+import { statSync } from "node:fs";
 import { SimulatedToken } from "../hardware/sim/token.js";
 import { SimTransport } from "../host/transport/sim-transport.js";
 import { TokenClient } from "../host/device/client.js";
@@ -52,23 +51,9 @@ async function simFigures(): Promise<void> {
   row("I2C bytes to the display: new code at the window change", `${rolloverBytes} (a full frame is ${1024 + 6}+)`);
 }
 
-function espruinoMemory(): void {
-  const espruino = process.env.ESPRUINO;
-  if (!espruino) {
-    row("JsVars after boot on Espruino", "skipped: set ESPRUINO=/path/to/espruino (Linux build)");
-    return;
-  }
-  const firmware = readFileSync(artifactPath("dist/espruino/tokensmith-firmware.js"), "utf8");
-  // Storing needs the bundle as a string in RAM: ESPRUINO_STORE may name an Espruino without a
-  // small fixed heap for that step, while ESPRUINO (say, built with VARIABLES=4000) is measured.
-  const boot = bootOnRealEspruino(firmware, espruino, process.env.ESPRUINO_STORE ?? espruino);
-  row("JsVars held after boot, run from Storage (Espruino Linux)", boot.error ? `failed: ${boot.error}` : `${boot.jsVarsUsed} (heap ${boot.jsVarsTotal})`);
-}
-
 export async function runFirmwareBenchmarks(): Promise<void> {
   console.log("\nToken firmware");
   const size = statSync(artifactPath("dist/espruino/tokensmith-firmware.js")).size;
   row("firmware bundle, minified (dist/espruino/tokensmith-firmware.js)", `${fmt(size)} bytes`);
   await simFigures();
-  espruinoMemory();
 }

@@ -1,6 +1,7 @@
 /** `npm run bench`: prints figures; asserts nothing. */
 import { runCoreBenchmarks } from "./core.bench.js";
 import { runFirmwareBenchmarks } from "./firmware.bench.js";
+import { runDeviceBenchmarks } from "./device.bench.js";
 import { runProvisionBenchmarks } from "./provision.bench.js";
 import { runExportBenchmarks } from "./export.bench.js";
 import { runLedgerExportBenchmark } from "./ledger-export.bench.js";
@@ -9,6 +10,7 @@ import { runInstallBenchmarks } from "./install.bench.js";
 console.log(`tokensmith benchmarks  node ${process.version}  ${new Date().toISOString()}\n`);
 runCoreBenchmarks();
 await runFirmwareBenchmarks();
+await runDeviceBenchmarks();
 await runProvisionBenchmarks();
 await runInstallBenchmarks();
 runExportBenchmarks();
