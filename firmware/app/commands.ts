@@ -7,7 +7,7 @@
  * carries a secret, and error messages never echo a secret field's value.
  */
 import { hmacText, prepareHmacKey } from "../../shared/otp/hmac.js";
-import { SHA256 } from "../../shared/otp/hash.js";
+import { SHA256, byteString } from "../../shared/otp/hash.js";
 import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
 import { parseWhole } from "../../shared/codec/decimal.js";
 import { Frame, MAX_FRAME_BYTES, PROTOCOL_VERSION, addField, decodeFrame, encodeFrame, fieldValue } from "../../shared/protocol/frame.js";
@@ -260,7 +260,7 @@ function readProfile(frame: Frame, n: number, problems: string[]): Profile | nul
     digits: digits,
     period: kind === "totp" ? number : 30,
     counter: kind === "hotp" ? number : 0,
-    secret: hexToBytes(secretText),
+    secret: byteString(hexToBytes(secretText)),
   };
 }
 

@@ -2,7 +2,7 @@
  * Codes for a stored profile. Keys are prepared once per profile (HMAC pads cached), so a
  * press costs two compressions on the pure path.
  */
-import { NativeDigest, hashAlgorithm } from "../../shared/otp/hash.js";
+import { NativeDigest, hashAlgorithm, stringBytes } from "../../shared/otp/hash.js";
 import { HmacKey, prepareHmacKey } from "../../shared/otp/hmac.js";
 import { hotpCode } from "../../shared/otp/hotp.js";
 import { totpCode } from "../../shared/otp/totp.js";
@@ -10,7 +10,7 @@ import { Profile } from "../store/records.js";
 
 export function prepareProfileKey(profile: Profile, nativeSha1: NativeDigest | null): HmacKey {
   const hash = hashAlgorithm(profile.algorithm);
-  return prepareHmacKey(hash, profile.secret, hash.digestWords === 5 ? nativeSha1 : null);
+  return prepareHmacKey(hash, stringBytes(profile.secret), hash.digestWords === 5 ? nativeSha1 : null);
 }
 
 /** The TOTP code a profile shows at a Unix time (T0 = 0, RFC 6238 default). */

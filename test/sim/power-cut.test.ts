@@ -336,7 +336,7 @@ describe("a torn save is told apart from a damaged record", () => {
         serial: `TS-${n}`,
         managementKey: [...MKEY],
         driftBudgetUsed: 0,
-        profiles: [{ label: "A", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, counter: 0, secret: [...profile.secret] }],
+        profiles: [{ label: "A", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, counter: 0, secret: Buffer.from(profile.secret).toString("latin1") }],
       });
     }
     for (const [damage, state] of [
