@@ -22,6 +22,7 @@ import {
   ERR_STORAGE_FULL,
   ERR_TOO_LONG,
   ERR_UNKNOWN_COMMAND,
+  DRIFT_RESERVE_SECONDS,
   SMALL_STEP_SECONDS,
   UNAUTHORISED_DRIFT_BUDGET_SECONDS,
   VERIFY_PREFIX,
@@ -35,7 +36,7 @@ import { Profile, TokenRecord, forgetPreviousRecord, saveRecord, wipeRecords } f
 import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
 import { MAX_PROFILES } from "./settings.js";
 import { Token, profileKey, reloadRecord, showCurrentScreen, tokenState, useRecord } from "./token.js";
-import { totpAt } from "./profile-codes.js";
+import { newNonce } from "./nonce.js";
 
 export interface Session {
   token: Token;
@@ -145,7 +146,10 @@ function time(session: Session, frame: Frame): Frame {
 }
 
 function nonce(session: Session, frame: Frame): Frame {
-  session.nonce = bytesToHex(session.token.hal.randomBytes(16));
+  session.nonce = newNonce(session.token.hal);
+  if (session.nonce === "") {
+    return fault(frame.seq, ERR_STORAGE_FULL, "flash is full: no nonce can be issued");
+  }
   const answer = okFrame(frame.seq);
   addField(answer, "nonce", session.nonce);
   return answer;
@@ -156,6 +160,20 @@ const LAST_RTC_YEAR = 2105;
 
 function absolute(n: number): number {
   return n < 0 ? -n : n;
+}
+
+/**
+ * The budget saved with the record: what the unauthorised steps have used, rounded up to the
+ * next DRIFT_RESERVE_SECONDS. A step inside it changes only RAM; one beyond it saves the record
+ * first (at most BUDGET / RESERVE saves between authorised syncs), and a boot starts from the
+ * saved value, so neither a reboot nor a power cut gives budget back.
+ */
+function reservedFor(used: number): number {
+  let reserve = 0;
+  while (reserve < used) {
+    reserve = reserve + DRIFT_RESERVE_SECONDS;
+  }
+  return reserve;
 }
 
 function timeSet(session: Session, frame: Frame): Frame {
@@ -182,18 +200,26 @@ function timeSet(session: Session, frame: Frame): Frame {
       return authError(frame.seq, authCode, "TIME_SET");
     }
     authorised = true;
-  } else if (record !== null && wasOk) {
-    if (absolute(step) > SMALL_STEP_SECONDS || absolute(record.driftBudgetUsed + step) > UNAUTHORISED_DRIFT_BUDGET_SECONDS) {
+  } else if (record !== null && !wasOk) {
+    // Whoever sets a lost clock chooses the time the codes are for.
+    return authError(frame.seq, ERR_AUTH_REQUIRED, "setting the lost clock of a provisioned token");
+  } else if (record !== null) {
+    if (absolute(step) > SMALL_STEP_SECONDS || token.driftUsed + absolute(step) > UNAUTHORISED_DRIFT_BUDGET_SECONDS) {
       return authError(frame.seq, ERR_AUTH_REQUIRED, "a clock step of " + String(step) + " s");
     }
   }
   if (record !== null) {
+    const used = authorised ? 0 : token.driftUsed + absolute(step);
     const before = record.driftBudgetUsed;
-    record.driftBudgetUsed = authorised || !wasOk ? 0 : before + step;
-    if (record.driftBudgetUsed !== before && !saveRecord(token.hal, record)) {
-      record.driftBudgetUsed = before;
-      return fault(frame.seq, ERR_STORAGE_FULL, "flash is full: the clock was not changed");
+    const reserve = authorised ? 0 : reservedFor(used);
+    if ((authorised && before !== 0) || reserve > before) {
+      record.driftBudgetUsed = reserve;
+      if (!saveRecord(token.hal, record)) {
+        record.driftBudgetUsed = before;
+        return fault(frame.seq, ERR_STORAGE_FULL, "flash is full: the clock was not changed");
+      }
     }
+    token.driftUsed = used;
   }
   writeRtc(token.hal, target);
   token.hal.setSystemTime(target);
@@ -320,6 +346,12 @@ function provision(session: Session, frame: Frame): Frame {
   return answer;
 }
 
+/**
+ * A proof of a secret the token holds, never a code: mac = HMAC(secret, VERIFY_PREFIX + nonce)
+ * with profile N's seed and algorithm, or with profile=0 HMAC-SHA-256 of the management key.
+ * The message starts with VERIFY_PREFIX, so it is never an 8-byte counter (no code) nor an
+ * auth text (which starts with the nonce's hex digits).
+ */
 function verify(session: Session, frame: Frame): Frame {
   const token = session.token;
   const record = token.record;
@@ -332,20 +364,14 @@ function verify(session: Session, frame: Frame): Frame {
   }
   const indexText = fieldValue(frame, "profile");
   const index = indexText === null ? 1 : parseWhole(indexText);
-  if (index < 1 || index > record.profiles.length) {
-    return fault(frame.seq, ERR_BAD_ARGUMENT, "profile must be 1 to " + String(record.profiles.length));
+  if (index < 0 || index > record.profiles.length) {
+    return fault(frame.seq, ERR_BAD_ARGUMENT, "profile must be 0 (the management key) to " + String(record.profiles.length));
   }
-  const profile = record.profiles[index - 1];
-  const key = profileKey(token, index - 1);
-  const now = token.hal.nowSeconds();
+  const key = index === 0 ? prepareHmacKey(SHA256, record.managementKey, null) : profileKey(token, index - 1);
   const answer = okFrame(frame.seq);
   addField(answer, "mac", bytesToHex(hmacText(key, VERIFY_PREFIX + hostNonce)));
-  addField(answer, "time", String(now));
-  if (!token.clockOk) {
-    addField(answer, "clock", "lost");
-  } else if (profile.kind === "totp") {
-    addField(answer, "code", totpAt(key, profile, now));
-  }
+  addField(answer, "time", String(token.hal.nowSeconds()));
+  addField(answer, "clock", token.clockOk ? "ok" : "lost");
   return answer;
 }
 

@@ -38,6 +38,11 @@ export interface Token {
    */
   key: HmacKey | null;
   keyIndex: number;
+  /**
+   * Seconds of unauthorised clock steps since the last authorised one (commands.ts, TIME_SET):
+   * in RAM, starting at each boot from what the record saved, which is never less.
+   */
+  driftUsed: number;
   /** What is on the screen: "" (off), "code", "hotp", "message". */
   screen: string;
   /** The code shown and the TOTP window it belongs to (-1: none). */
@@ -96,6 +101,8 @@ export function reloadRecord(token: Token): void {
 export function useRecord(token: Token, record: TokenRecord | null, status: string): void {
   token.record = record;
   token.recordStatus = status;
+  // Records from before the budget counted step sizes kept a signed sum.
+  token.driftUsed = record === null ? 0 : record.driftBudgetUsed < 0 ? 0 - record.driftBudgetUsed : record.driftBudgetUsed;
   token.key = null;
   token.keyIndex = -1;
   token.profileIndex = 0;
@@ -312,6 +319,7 @@ export function startToken(hal: Hal): Token {
     profileIndex: 0,
     key: null,
     keyIndex: -1,
+    driftUsed: 0,
     screen: "",
     shownCode: "",
     shownWindowEnd: -1,

@@ -52,6 +52,14 @@ export interface Hal {
    * loses the file: callers keep two copies. Returns false when the write failed.
    */
   storageWrite: (this: void, name: string, data: string) => boolean;
+  /**
+   * Espruino's write(name, data, offset, size) (required for nonces). Offset 0: (re)creates the
+   * file with `size` bytes (the rest reads 0xFF) and `data` at its start, erasing an old copy
+   * first. Offset > 0: programs `data` into bytes of the existing file that still read 0xFF,
+   * without an erase (NOR flash programs bits 1 -> 0); bytes already programmed are refused.
+   * Returns false when the write failed (flash full, no such file, bytes already written).
+   */
+  storageWriteAt: (this: void, name: string, data: string, offset: number, size: number) => boolean;
   storageErase: (this: void, name: string) => void;
   /**
    * Physically removes erased files (Espruino's Storage.compact): until then an erased file's
@@ -88,7 +96,11 @@ export interface Hal {
   deviceId: (this: void) => string;
 
   // ---- entropy (required for nonces) ----------------------------------------------------
-  /** `count` bytes from a hardware random source (the ESP32 TRNG). */
+  /**
+   * `count` bytes of the best entropy the platform has. Not trusted to be unpredictable, nor
+   * even to differ between boots (Espruino's E.hwRand is a fixed-seed generator): nonce.ts
+   * mixes it with a flash counter and the chip id, which alone make every nonce unique.
+   */
   randomBytes: (this: void, count: number) => number[];
 
   // ---- acceleration (optional) ----------------------------------------------------------

@@ -51,7 +51,10 @@ export interface TokenRecord {
   managementKey: number[];
   /** Up to 8; labels up to 16 bytes. */
   profiles: Profile[];
-  /** Seconds of unauthorised clock steps since the last authorised one, signed. */
+  /**
+   * The clock-step budget reserved: seconds of unauthorised steps since the last authorised
+   * one, rounded up (commands.ts). Stored signed, as older firmware kept a net sum.
+   */
   driftBudgetUsed: number;
 }
 

@@ -7,9 +7,10 @@
  * Espruino 2v29's Linux build): I2C1, Serial1, LoopbackA, E (CRC32, hwRand, reboot,
  * getSizeOf), setWatch/clearWatch with debounce, digitalRead, pinMode, setTimeout/
  * setInterval/clearTimeout/clearInterval on virtual time, getTime/setTime, getSerial,
- * require("Storage"), require("crypto") (present or absent), ESP32.deepSleepExt0, print.
+ * require("Storage"), require("crypto") (present or absent), ESP32.deepSleepExt0, print,
+ * peek32 of the RNG register. E.hwRand is Espruino's fixed-seed generator, as on the chip.
  */
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import vm from "node:vm";
 import zlib from "node:zlib";
 import type { VirtualClock } from "./virtual-clock.js";
@@ -50,6 +51,27 @@ export interface EnvironmentHost {
   uncaught(error: unknown): void;
   /** False once power is gone: every side effect is then dropped. */
   alive(): boolean;
+  /** A read of the ESP32's RNG_DATA_REG (peek32(0x3FF75144)). */
+  rngRegister(): number;
+}
+
+/** The ESP32's hardware random number register. */
+export const ESP32_RNG_DATA_REG = 0x3ff75144;
+
+/**
+ * Espruino's E.hwRand on an ESP32: its own rand() (src/jsutils.c), a multiply-with-carry
+ * generator whose state starts at fixed values at every boot and is never reseeded, so every
+ * board gives the same sequence after every start. The genuine Linux build gives the same
+ * numbers (2002641757, 1519824769, ... from power-on), which test/sim checks.
+ */
+export function espruinoRand(): () => number {
+  let w = 0xdeadbeef;
+  let z = 0xcafebabe;
+  return () => {
+    z = (Math.imul(36969, z & 65535) + (z >>> 16)) >>> 0;
+    w = (Math.imul(18000, w & 65535) + (w >>> 16)) >>> 0;
+    return 0x7fffffff & ((z << 16) + w);
+  };
 }
 
 export interface EspruinoEnvironment {
@@ -247,7 +269,7 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
     },
     E: {
       CRC32: (data: unknown) => zlib.crc32(toBytes(data)) | 0,
-      hwRand: () => randomInt(0, 2 ** 32) | 0,
+      hwRand: espruinoRand(),
       reboot: () => host.reboot(),
       getSizeOf: () => 0,
       toString: (...data: unknown[]) => data.map((d) => Buffer.from(toBytes(d)).toString("latin1")).join(""),
@@ -290,6 +312,11 @@ export function createEspruinoEnvironment(host: EnvironmentHost): EspruinoEnviro
       systemOffsetMs = seconds * 1000 - clock.nowMs();
     },
     getSerial: () => host.deviceId,
+    peek32: (address: number) => {
+      // The one register the firmware reads: anything else would fault on a real chip.
+      if (address !== ESP32_RNG_DATA_REG) throw new Error(`peek32(0x${address.toString(16)}): not an address the token reads`);
+      return host.rngRegister();
+    },
     setTimeout: (fn: () => void, ms: number) => schedule(fn, ms, false),
     setInterval: (fn: () => void, ms: number) => schedule(fn, ms, true),
     clearTimeout: clearTimer,

@@ -13,6 +13,7 @@
  * with the bundle installed, so suites that are not about installing need no install step.
  */
 import { EventEmitter } from "node:events";
+import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { VirtualClock } from "./virtual-clock.js";
@@ -60,6 +61,12 @@ export interface SimTokenOptions {
    * board `tokensmith install` has already set up, radios off).
    */
   radiosOn?: boolean;
+  /**
+   * What the ESP32's RNG register (peek32(0x3FF75144)) gives: "noise" (default), fresh random
+   * words as with a radio running; "none", zero, the worst case of a chip whose RNG adds
+   * nothing (what an attacker would hope for): E.hwRand's fixed sequence is then all there is.
+   */
+  hardwareRng?: "noise" | "none";
 }
 
 export type PowerState = "off" | "running" | "sleeping";
@@ -97,6 +104,7 @@ export class SimulatedToken extends EventEmitter {
       deviceId: options.deviceId ?? "3c71bf0a1e24",
       buttonPin: options.buttonPin ?? "D27",
       preinstallFirmware: options.preinstallFirmware ?? true,
+      hardwareRng: options.hardwareRng ?? "noise",
     };
     this.radios = { ble: options.radiosOn === true, wifi: options.radiosOn === true };
     this.firmware = readFileSync(this.options.firmwareFile, "utf8");
@@ -229,6 +237,7 @@ export class SimulatedToken extends EventEmitter {
         this.emit("uncaught", error);
       },
       alive: () => this.env === env && !this.flash.wasCut(),
+      rngRegister: this.options.hardwareRng === "none" ? () => 0 : () => randomInt(0, 2 ** 32) | 0,
     });
     this.env = env;
     this.emit("state", this.state);

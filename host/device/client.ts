@@ -62,6 +62,13 @@ export interface ProfileSpec {
 
 export type Fields = Array<[string, string]>;
 
+/** A VERIFY answer checked: whether the MAC matched, and the token's clock. */
+export interface Proof {
+  proven: boolean;
+  time: number;
+  clockOk: boolean;
+}
+
 export class TokenClient {
   /** Starts at random (1..65535) so a restarted host never replays the last seq + CRC. */
   private seq = 1 + Math.floor(Math.random() * 65535);
@@ -198,16 +205,21 @@ export class TokenClient {
 
   /**
    * Asks the token to prove it holds `secret` (profile 1-based) and checks the proof: the
-   * HMAC over a fresh host nonce. Returns the token's current code and time.
+   * HMAC over a fresh host nonce. The token never sends a code: compare its time instead.
    */
-  async verify(profile: number, secret: Uint8Array, algorithm: "SHA1" | "SHA256"): Promise<{ proven: boolean; code: string | null; time: number }> {
+  async verify(profile: number, secret: Uint8Array, algorithm: "SHA1" | "SHA256"): Promise<Proof> {
     const nonce = randomBytes(16).toString("hex");
     const answer = await this.request("VERIFY", [
       ["nonce", nonce],
       ["profile", String(profile)],
     ]);
     const expected = createHmac(algorithm === "SHA1" ? "sha1" : "sha256", secret).update(VERIFY_PREFIX + nonce, "latin1").digest("hex");
-    return { proven: fieldValue(answer, "mac") === expected, code: fieldValue(answer, "code"), time: Number(fieldValue(answer, "time")) };
+    return { proven: fieldValue(answer, "mac") === expected, time: Number(fieldValue(answer, "time")), clockOk: fieldValue(answer, "clock") === "ok" };
+  }
+
+  /** Asks the token to prove it holds `managementKey` (VERIFY profile=0): who it claims to be. */
+  async proveManagementKey(managementKey: Uint8Array): Promise<Proof> {
+    return this.verify(0, managementKey, "SHA256");
   }
 
   async wipe(managementKey?: Uint8Array): Promise<Frame> {

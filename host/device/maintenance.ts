@@ -16,11 +16,32 @@ export interface ClockReport {
   lastSyncAt: number | null;
 }
 
-function keyFor(ledger: Ledger, hello: Hello): Uint8Array {
+/** The device is not the token the ledger knows under the serial it claims. Nothing was signed. */
+export class IdentityError extends InputError {
+  override name = "IdentityError";
+}
+
+/**
+ * The management key for the connected token, once it has shown it is the ledger's token:
+ * identity before authority. Its chip id must be the one the ledger recorded for its serial,
+ * and it must prove it holds that serial's management key (VERIFY profile=0). Anything else
+ * (a fake device repeating a real token's serial or chip id) is refused before anything is
+ * signed for it, so the ledger and the real token stay as they were.
+ */
+export async function keyForLedgerToken(client: TokenClient, ledger: Ledger, hello: Hello): Promise<Uint8Array> {
   if (!hello.serial) throw new InputError("this token is not provisioned: nothing to authorise (provision it first)");
   const record = ledger.getToken(hello.serial);
   const key = record?.state === "provisioned" ? ledger.managementKey(hello.serial) : null;
-  if (!key) throw new InputError(`token ${hello.serial} is not provisioned in this ledger (${ledger.path}): use the ledger that provisioned it (--ledger)`);
+  if (!record || !key) throw new InputError(`token ${hello.serial} is not provisioned in this ledger (${ledger.path}): use the ledger that provisioned it (--ledger)`);
+  if (record.tokenId !== hello.id) {
+    throw new IdentityError(
+      `the device says it is ${hello.serial} on chip ${hello.id}, but the ledger has ${hello.serial} on chip ${record.tokenId ?? "(none)"}: it is not that token; nothing was changed`,
+    );
+  }
+  const proof = await client.proveManagementKey(key);
+  if (!proof.proven) {
+    throw new IdentityError(`the device says it is ${hello.serial} (chip ${hello.id}) but cannot prove it holds that token's management key: it is not that token; nothing was changed`);
+  }
   return key;
 }
 
@@ -40,7 +61,7 @@ export async function checkClock(client: TokenClient, ledger: Ledger, now: () =>
 export async function syncClock(client: TokenClient, ledger: Ledger, now: () => number): Promise<ClockReport> {
   const hello = await client.hello();
   assertTokensmith(hello);
-  const key = keyFor(ledger, hello);
+  const key = await keyForLedgerToken(client, ledger, hello);
   const offset = hello.clockOk ? hello.time - now() : null;
   await client.setTime(now(), key);
   ledger.recordClockSync(hello.serial, offset, true, now());
@@ -56,7 +77,7 @@ export async function wipeToken(client: TokenClient, ledger: Ledger): Promise<st
     await client.wipe(); // a damaged record: no key can be checked, the token allows it
     return hello.serial || hello.id;
   }
-  await client.wipe(keyFor(ledger, hello));
+  await client.wipe(await keyForLedgerToken(client, ledger, hello));
   ledger.markWiped(hello.serial);
   return hello.serial;
 }

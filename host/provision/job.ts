@@ -152,7 +152,15 @@ export async function provisionWithLedger(
     serial = pending.serial;
     managementKey = ledger.managementKey(serial) ?? newManagementKey();
     // If the interrupted PROVISION landed, the token already holds this key.
-    if (hello.state !== "unprovisioned" && hello.state !== "needs_setup") currentKey = managementKey;
+    if (hello.state !== "unprovisioned" && hello.state !== "needs_setup") {
+      // Identity before authority: sign the re-provisioning only for the chip holding the key.
+      if (!(await client.proveManagementKey(managementKey)).proven) {
+        throw new ProvisionError(
+          `the device on chip ${hello.id} says it is provisioned (as ${hello.serial || "nothing"}) but cannot prove it holds the key of ${pending.serial}: it is not that token; nothing was changed`,
+        );
+      }
+      currentKey = managementKey;
+    }
   } else {
     if (hello.state !== "unprovisioned" && hello.state !== "needs_setup") {
       const known = hello.serial ? ledger.getToken(hello.serial) : null;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { TokenClient, TokenError, type Hello, type ProfileSpec } from "../device/client.js";
-import { totp } from "../core/otp.js";
+import { PROTOCOL_VERSION } from "../../shared/protocol/frame.js";
 
 export class ProvisionError extends Error {
   override name = "ProvisionError";
@@ -27,9 +27,13 @@ export interface ProvisionResult {
   hello: Hello;
   /** Token clock minus host clock before the sync, seconds (null when its clock was lost). */
   offsetBefore: number | null;
-  /** The code the token showed for profile 1 at verification (TOTP), for the record. */
-  verifiedCodes: Array<string | null>;
 }
+
+/**
+ * After the sync the token's clock may be this far from the host's: the round trips between
+ * TIME_SET and VERIFY take well under a second.
+ */
+export const PROVISIONED_CLOCK_TOLERANCE_SECONDS = 2;
 
 export const TOKEN_MODEL_PREFIX = "tokensmith-";
 
@@ -38,8 +42,10 @@ export function assertTokensmith(hello: Hello): void {
   if (!hello.model.startsWith(TOKEN_MODEL_PREFIX)) {
     throw new ProvisionError(`the device answered as "${hello.model}", not a tokensmith token: install the firmware first (tokensmith install)`);
   }
-  if (hello.protocol !== 1) {
-    throw new ProvisionError(`the token speaks protocol ${hello.protocol}; this tokensmith speaks 1: update tokensmith or the token's firmware`);
+  if (hello.protocol !== PROTOCOL_VERSION) {
+    throw new ProvisionError(
+      `the token speaks protocol ${hello.protocol}; this tokensmith speaks ${PROTOCOL_VERSION}: ${hello.protocol < PROTOCOL_VERSION ? "update the token's firmware (tokensmith install)" : "update tokensmith"}`,
+    );
   }
 }
 
@@ -60,22 +66,21 @@ export async function provisionToken(client: TokenClient, request: ProvisionRequ
     if (error instanceof TokenError) throw new ProvisionError(`the token refused the profiles: ${error.message} (${error.code})`);
     throw error;
   }
-  const verifiedCodes: Array<string | null> = [];
   for (let i = 0; i < request.profiles.length; i++) {
     const profile = request.profiles[i];
     const result = await client.verify(i + 1, profile.secret, profile.algorithm);
     if (!result.proven) {
       throw new ProvisionError(`profile ${i + 1}: the token's proof does not match the seed sent: the token is not usable; wipe it and provision again`);
     }
-    if (profile.kind === "totp") {
-      const expected = totp(Buffer.from(profile.secret).toString("hex"), result.time, profile.period ?? 30, profile.digits, profile.algorithm);
-      if (result.code !== expected) {
-        throw new ProvisionError(`profile ${i + 1}: the token shows ${result.code ?? "no code"} where ${expected} is right for its clock: wipe it and provision again`);
-      }
+    // The token proves the seed; its codes are then right exactly when its clock is.
+    const off = result.time - request.now();
+    if (!result.clockOk || Math.abs(off) > PROVISIONED_CLOCK_TOLERANCE_SECONDS) {
+      throw new ProvisionError(
+        `profile ${i + 1}: the token's clock is ${result.clockOk ? `${off} s off` : "lost"} right after it was set: its codes would be wrong; check its RTC (DS3231) and provision again`,
+      );
     }
-    verifiedCodes.push(result.code);
   }
-  return { hello, offsetBefore, verifiedCodes };
+  return { hello, offsetBefore };
 }
 
 /** A fresh management key: 32 bytes from the CSPRNG (an HMAC-SHA-256 key). */

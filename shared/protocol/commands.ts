@@ -39,8 +39,14 @@ export const FIELD_MESSAGE = "message";
 
 /** A clock step of at most this needs no auth on a provisioned token with a good clock... */
 export const SMALL_STEP_SECONDS = 30;
-/** ...as long as the unauthorised steps since the last authorised one stay within this. */
+/**
+ * ...as long as the sizes of the unauthorised steps since the last authorised TIME_SET (or
+ * PROVISION) add up to at most this. Sizes, not the net sum: stepping back uses budget too,
+ * so walking the clock forward to read codes and back again cannot be repeated.
+ */
 export const UNAUTHORISED_DRIFT_BUDGET_SECONDS = 90;
+/** The budget used is saved in steps of this, so small steps do not each write flash. */
+export const DRIFT_RESERVE_SECONDS = 30;
 
 /**
  * What VERIFY's HMAC covers before the nonce. It makes the message longer than 8 bytes, so

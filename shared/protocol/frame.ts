@@ -16,7 +16,7 @@ import { decodeValue, describeBadValue, encodeValue } from "./percent.js";
 
 /** Longest frame in bytes, "\n" included (a "\r" before it is not counted). */
 export const MAX_FRAME_BYTES = 2048;
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The error codes the codec itself produces; commands.ts re-exports them with the others. */
 export const ERR_BAD_FRAME = "bad_frame";

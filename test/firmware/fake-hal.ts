@@ -108,6 +108,18 @@ export function createFakeHal(options: FakeHalOptions = {}): FakeHalHandles {
       handles.storageBytesWritten += data.length;
       return true;
     },
+    storageWriteAt(name, data, offset, size) {
+      // Espruino's offset writes: offset 0 (re)creates the file, padded with 0xFF; later
+      // offsets may only program bytes that are still 0xFF.
+      if (handles.flashFull) return false;
+      let file = handles.storage.get(name);
+      if (offset === 0) file = "\xff".repeat(size);
+      if (file === undefined || offset + data.length > file.length) return false;
+      for (let i = 0; i < data.length; i++) if (file.charCodeAt(offset + i) !== 0xff) return false;
+      handles.storage.set(name, file.slice(0, offset) + data + file.slice(offset + data.length));
+      handles.storageBytesWritten += data.length;
+      return true;
+    },
     storageErase(name) {
       handles.storage.delete(name);
     },

@@ -28,8 +28,14 @@ const V2 = V1.replace(`"firmware","${FIRMWARE_VERSION}"`, `"firmware","${V2_VERS
 /** Real-time waits kept short: the simulator answers synchronously. */
 const FAST: InstallOptions = { helloTimeoutMs: 40, replTimeoutMs: 150 };
 
+/**
+ * Two firmware slots and the records: an ESP32's Storage has 896 KB; 128 KiB keeps the
+ * full-flash arithmetic of these tests small while holding two copies of the bundle.
+ */
+const INSTALL_FLASH_BYTES = 128 * 1024;
+
 function bareToken(options: { nativeCrypto?: boolean; flashFile?: string; radiosOn?: boolean } = {}) {
-  return bootToken({ preinstallFirmware: false, ...options });
+  return bootToken({ preinstallFirmware: false, flashCapacity: INSTALL_FLASH_BYTES, ...options });
 }
 
 function flashImage(token: SimulatedToken): Record<string, string> {

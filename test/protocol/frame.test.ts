@@ -31,7 +31,7 @@ function checkShape(d: Decoded): void {
 describe("constants", () => {
   it("match the spec", () => {
     expect(MAX_FRAME_BYTES).toBe(2048);
-    expect(PROTOCOL_VERSION).toBe(1);
+    expect(PROTOCOL_VERSION).toBe(2);
   });
 });
 

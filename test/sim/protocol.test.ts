@@ -13,6 +13,7 @@ import {
   authFor,
   bootToken,
   longPress,
+  flashImage,
   crcHex,
   helloState,
   nowOf,
@@ -45,10 +46,6 @@ function provisioned(profiles: ProfileSpec[] = [totpProfile(randomBytes(20))], o
 }
 
 /** The whole flash as comparable data: live files and their bytes. */
-function flashImage(token: SimulatedToken): Record<string, string> {
-  return Object.fromEntries(token.flash.list().map((name) => [name, token.flash.read(name)!]));
-}
-
 function loseClock(token: SimulatedToken): void {
   token.batteryOut();
   token.powerOff();
@@ -63,7 +60,7 @@ describe("frames", () => {
     expect(hello.verb).toBe("OK");
     expect(hello.seq).toBe(17);
     expect(hello.frame.keys).toEqual(["model", "firmware", "protocol", "serial", "id", "state", "profiles", "time", "clock", "hash"]);
-    expect(hello.frame.values).toEqual(["tokensmith-esp32", "0.1.0", "1", "", "a1b2c3d4e5f6", "unprovisioned", "0", String(nowOf(token)), "ok", "native"]);
+    expect(hello.frame.values).toEqual(["tokensmith-esp32", "0.1.0", "2", "", "a1b2c3d4e5f6", "unprovisioned", "0", String(nowOf(token)), "ok", "native"]);
     expect(ask(bootToken({ nativeCrypto: false }).token, "HELLO").get("hash")).toBe("pure");
   });
 
@@ -278,7 +275,7 @@ describe("authorisation", () => {
     const answer = ask(token, "WIPE", [["auth", auth]]);
     expect(outcome(answer)).toBe("OK");
     expect(helloState(token)).toContainEqual(["state", "unprovisioned"]);
-    expect(token.flash.list()).toEqual([]);
+    expect(Object.keys(flashImage(token))).toEqual([]);
     press(token);
     expect(readCode(token.display)).toBeNull();
   });
@@ -369,9 +366,46 @@ describe("clock rules", () => {
     expect(ask(token, "TIME").get("time")).toBe(String(t0 + 80));
     expect(step(t0 + 90)).toBe("OK"); // exactly 90
     expect(step(t0 + 91)).toBe("auth_required");
-    // Either way: back down is allowed again, and the budget counts the net sum.
-    expect(step(t0 + 60)).toBe("OK");
-    expect(probeDriftBudgetLeft(token)).toBe(30);
+    expect(probeDriftBudgetLeft(token)).toBe(0);
+  });
+
+  it("as the attacker: walking the clock back does not refill the budget (step sizes add up, not the net sum)", () => {
+    const { token } = provisioned();
+    const t0 = nowOf(token);
+    const step = (to: number) => outcome(ask(token, "TIME_SET", [["time", String(to)]]));
+    // Forward to read the next window's code on the display, then back to hide it: 60 s used.
+    expect(step(t0 + 30)).toBe("OK");
+    expect(step(t0)).toBe("OK");
+    // Once more forward and back would need 60 s of the 30 left.
+    expect(step(t0 + 30)).toBe("OK");
+    expect(step(t0)).toBe("auth_required");
+    expect(step(t0 + 31)).toBe("auth_required");
+    expect(probeDriftBudgetLeft(token)).toBe(0);
+  });
+
+  it("as the attacker: rebooting does not refill the budget, and small steps do not each write flash", () => {
+    const { token } = provisioned();
+    const t0 = nowOf(token);
+    const bytes = token.flash.bytesWrittenTotal;
+    const writes = token.flash.writeCalls;
+    // 90 steps of 1 s back and forth: three saves of the record at most (the budget is saved
+    // in steps of 30 s), not 90.
+    for (let i = 1; i <= 90; i++) expect(outcome(ask(token, "TIME_SET", [["time", String(i % 2 === 1 ? t0 + 1 : t0)]])), `step ${i}`).toBe("OK");
+    expect(token.flash.writeCalls - writes).toBeLessThanOrEqual(3 + 90 / 1000);
+    expect(token.flash.bytesWrittenTotal).toBeGreaterThan(bytes);
+    expect(outcome(ask(token, "TIME_SET", [["time", String(t0 + 1)]]))).toBe("auth_required");
+    token.powerOff();
+    token.powerOn();
+    expect(probeDriftBudgetLeft(token)).toBe(0);
+  });
+
+  it("a reboot rounds the budget used up to the 30 s saved, never down", () => {
+    const { token } = provisioned();
+    const t0 = nowOf(token);
+    expect(outcome(ask(token, "TIME_SET", [["time", String(t0 + 10)]]))).toBe("OK");
+    ask(token, "REBOOT");
+    token.advance(1);
+    expect(probeDriftBudgetLeft(token)).toBe(60);
   });
 
   it("an authorised large step works and resets the budget", async () => {
@@ -396,7 +430,24 @@ describe("clock rules", () => {
     expect(probeDriftBudgetLeft(token)).toBe(30);
   });
 
-  it("clock lost: TIME_SET without auth works, reports clock=was_lost, and resets the budget", () => {
+  it("as the attacker: a provisioned token whose clock is lost takes no unauthorised TIME_SET (no codes for a time of one's choosing)", () => {
+    const secret = randomBytes(20);
+    const { token } = provisioned([totpProfile(secret)]);
+    loseClock(token);
+    const image = flashImage(token);
+    const future = nowOf(token) + 30 * 86400;
+    expect(outcome(ask(token, "TIME_SET", [["time", String(future)]]))).toBe("auth_required");
+    expect(helloState(token)).toContainEqual(["state", "clock_lost"]);
+    expect(flashImage(token)).toEqual(image);
+    press(token);
+    expect(readCode(token.display)).toBeNull();
+    // An unprovisioned token's lost clock is free to set (a new DS3231 starts lost): nothing to harvest.
+    const fresh = bootToken().token;
+    loseClock(fresh);
+    expect(outcome(ask(fresh, "TIME_SET", [["time", String(future)]]))).toBe("OK");
+  });
+
+  it("clock lost: an authorised TIME_SET works, reports clock=was_lost, and resets the budget", () => {
     const secret = randomBytes(20);
     const { token } = provisioned([totpProfile(secret)]);
     const t0 = nowOf(token);
@@ -406,7 +457,7 @@ describe("clock rules", () => {
     expect(hello).toContainEqual(["state", "clock_lost"]);
     expect(hello).toContainEqual(["clock", "lost"]);
     const real = t0 + 7 * 86400;
-    const answer = ask(token, "TIME_SET", [["time", String(real)]]);
+    const answer = askAuthorised(token, MKEY, "TIME_SET", [["time", String(real)]]);
     expect(answer.frame.keys).toEqual(["time", "clock"]);
     expect([outcome(answer), answer.get("time"), answer.get("clock")]).toEqual(["OK", String(real), "was_lost"]);
     expect(helloState(token)).toContainEqual(["state", "ready"]);
@@ -430,7 +481,7 @@ describe("clock rules", () => {
     const { token } = provisioned();
     const t0 = nowOf(token);
     expect(outcome(ask(token, "TIME_SET", [["time", String(t0 + 30)]]))).toBe("OK"); // budget 30
-    loseClock(token); // now no auth is needed, and a successful set would reset the budget
+    loseClock(token); // a successful (authorised) set would reset the budget
     const image = flashImage(token);
     const bytes = token.flash.bytesWrittenTotal;
     const answer = ask(token, "TIME_SET", [["time", "4294967295"]]); // 2106-02-07
@@ -440,7 +491,7 @@ describe("clock rules", () => {
     expect(flashImage(token)).toEqual(image);
     expect(helloState(token)).toContainEqual(["state", "clock_lost"]);
     const last = Date.UTC(2105, 11, 31, 23, 59, 0) / 1000;
-    expect(outcome(ask(token, "TIME_SET", [["time", String(last)]]))).toBe("OK");
+    expect(outcome(askAuthorised(token, MKEY, "TIME_SET", [["time", String(last)]]))).toBe("OK");
     expect(ask(token, "TIME").get("time")).toBe(String(last));
   });
 });
@@ -448,7 +499,7 @@ describe("clock rules", () => {
 describe("VERIFY", () => {
   const hmacHex = (alg: string, key: Uint8Array, text: string) => createHmac(alg, key).update(text, "latin1").digest("hex");
 
-  it.each([true, false])("mac and code for SHA1 and SHA256 profiles (native crypto %s)", (nativeCrypto) => {
+  it.each([true, false])("a MAC for SHA1 and SHA256 profiles and the management key, never a code (native crypto %s)", (nativeCrypto) => {
     const s1 = randomBytes(20);
     const s2 = randomBytes(32);
     const h = secretFor(randomBytes(20));
@@ -463,42 +514,68 @@ describe("VERIFY", () => {
     token.advance(17);
     const nonce = randomBytes(16).toString("hex");
     const one = ask(token, "VERIFY", [["nonce", nonce]]);
-    expect(one.frame.keys).toEqual(["mac", "time", "code"]);
+    expect(one.frame.keys).toEqual(["mac", "time", "clock"]);
     expect(one.get("mac")).toBe(hmacHex("sha1", s1, "tokensmith-verify " + nonce));
     expect(one.get("time")).toBe(String(nowOf(token)));
-    expect(one.get("code")).toBe(oracleTotp(s1, nowOf(token)));
+    expect(one.get("clock")).toBe("ok");
 
     const long = randomBytes(32).toString("hex");
     const two = ask(token, "VERIFY", [["nonce", long], ["profile", "2"]]);
+    expect(two.frame.keys).toEqual(["mac", "time", "clock"]);
     expect(two.get("mac")).toBe(hmacHex("sha256", s2, "tokensmith-verify " + long));
-    expect(two.get("code")).toBe(oracleTotp(s2, nowOf(token), 8, 60, "SHA256"));
 
     const three = ask(token, "VERIFY", [["nonce", nonce], ["profile", "3"]]);
-    expect(three.frame.keys).toEqual(["mac", "time"]); // HOTP: no code
+    expect(three.frame.keys).toEqual(["mac", "time", "clock"]);
     expect(three.get("mac")).toBe(hmacHex("sha1", h, "tokensmith-verify " + nonce));
+
+    const key = ask(token, "VERIFY", [["nonce", nonce], ["profile", "0"]]);
+    expect(key.frame.keys).toEqual(["mac", "time", "clock"]);
+    expect(key.get("mac")).toBe(hmacHex("sha256", MKEY, "tokensmith-verify " + nonce));
     // VERIFY did not use up an HOTP code: the third profile's first press shows counter 3.
     longPress(token);
     longPress(token);
     press(token);
     expect(readCode(token.display)).toBe(oracleHotp(h, 3));
 
-    for (const profile of ["0", "4", "x", "01"]) {
+    for (const profile of ["4", "x", "01", "-1"]) {
       const bad = ask(token, "VERIFY", [["nonce", nonce], ["profile", profile]]);
       expect(outcome(bad)).toBe("bad_argument");
       expect(bad.get("message")).toMatch(/profile/);
     }
   });
 
-  it("the code is the one the display shows, and VERIFY says clock=lost instead when it is", () => {
+  it("as the attacker on the UART: no answer to anything carries a code, now or for any time the clock can be walked to", () => {
     const secret = randomBytes(20);
     const { token } = provisioned([totpProfile(secret)]);
-    press(token);
+    const t0 = nowOf(token);
+    // Every code the token could show within a day either side: none may appear on the wire.
+    const codes = new Set<string>();
+    for (let t = t0 - 86400; t <= t0 + 86400; t += 30) codes.add(oracleTotp(secret, t));
+    const lines: string[] = [];
     const nonce = "00112233445566778899aabbccddeeff";
-    expect(ask(token, "VERIFY", [["nonce", nonce]]).get("code")).toBe(readCode(token.display));
+    // VERIFY at every clock the unauthorised budget reaches, forward and back.
+    for (const step of [0, 30, 30, 30, -30, -30]) {
+      lines.push(ask(token, "TIME_SET", [["time", String(nowOf(token) + step)]]).line);
+      for (const verb of ["HELLO", "TIME"]) lines.push(ask(token, verb).line);
+      lines.push(ask(token, "VERIFY", [["nonce", nonce]]).line);
+    }
+    loseClock(token);
+    lines.push(ask(token, "TIME_SET", [["time", String(t0 + 600)]]).line);
+    lines.push(ask(token, "VERIFY", [["nonce", nonce]]).line);
+    for (const line of lines) {
+      expect(line).not.toMatch(/ code=\d/);
+      // No field's value is a code the token could show (times and MACs are longer).
+      for (const field of line.split(" ")) expect(codes.has(field.split("=")[1] ?? ""), field).toBe(false);
+    }
+  });
+
+  it("VERIFY says clock=lost when it is, and still proves the seed", () => {
+    const secret = randomBytes(20);
+    const { token } = provisioned([totpProfile(secret)]);
+    const nonce = "00112233445566778899aabbccddeeff";
     loseClock(token);
     const lost = ask(token, "VERIFY", [["nonce", nonce]]);
     expect(lost.get("clock")).toBe("lost");
-    expect(lost.get("code")).toBeNull();
     expect(lost.get("mac")).toBe(hmacHex("sha1", secret, "tokensmith-verify " + nonce));
   });
 
@@ -587,7 +664,7 @@ describe("PROVISION validation", () => {
     expect(answer.line.toLowerCase()).not.toContain(secret.slice(0, 16));
     expect(helloState(token)).toEqual(before);
     expect(before).toContainEqual(["state", "unprovisioned"]);
-    expect(token.flash.list()).toEqual([]);
+    expect(Object.keys(flashImage(token))).toEqual([]);
     expect(token.flash.bytesWrittenTotal).toBe(0);
     // The unedited frame works: the case failed for its one bad field.
     expect(outcome(ask(token, "PROVISION", base))).toBe("OK");

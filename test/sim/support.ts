@@ -53,6 +53,22 @@ export function oracleHotp(secret: Uint8Array, counter: number, digits = 6, algo
   return generateSync({ strategy: "hotp", secret, counter, digits: digits as 6 | 8, algorithm: algorithm === "SHA1" ? "sha1" : "sha256" });
 }
 
+/** The nonce counter's files (firmware/store/counter.ts): every NONCE advances them, by design. */
+export const isNonceCounterFile = (name: string) => /^tsctr\.[ab]$/.test(name);
+
+/**
+ * Every Storage file but the nonce counter's, with its bytes: what must not change when a
+ * command is refused (a refused command may still have spent a nonce).
+ */
+export function flashImage(token: SimulatedToken): Record<string, string> {
+  return Object.fromEntries(
+    token.flash
+      .list()
+      .filter((name) => !isNonceCounterFile(name))
+      .map((name) => [name, token.flash.read(name)!]),
+  );
+}
+
 /** The token's virtual Unix time, whole seconds. */
 export function nowOf(token: SimulatedToken): number {
   return Math.floor(token.clock.nowMs() / 1000);

@@ -29,3 +29,4 @@ declare function pinMode(pin: unknown, mode: string): void;
 declare function getTime(): number;
 declare function setTime(seconds: number): void;
 declare function getSerial(): string;
+declare function peek32(address: number): number;

@@ -34,6 +34,9 @@ function findNativeSha1(): ((message: string) => string) | null {
   };
 }
 
+/** The ESP32's hardware random number register (ESP32 TRM, RNG_DATA_REG). */
+const ESP32_RNG_DATA_REG = 0x3ff75144;
+
 let timerIds = 0;
 
 /**
@@ -101,6 +104,13 @@ export function createEspruinoHal(): Hal {
         return false;
       }
     },
+    storageWriteAt: function (name: string, data: string, offset: number, size: number) {
+      try {
+        return storage.write(name, data, offset, size) !== false;
+      } catch (refused) {
+        return false;
+      }
+    },
     storageErase: function (name: string) {
       storage.erase(name);
     },
@@ -142,9 +152,13 @@ export function createEspruinoHal(): Hal {
       return getSerial();
     },
     randomBytes: function (count: number) {
+      // E.hwRand is Espruino's fixed-seed rand() on an ESP32; the chip's RNG register adds what
+      // entropy it has (real noise with a radio or the ADC running, less without).
+      const esp32 = typeof ESP32 !== "undefined";
       const bytes: number[] = [];
       for (let i = 0; i < count; i++) {
-        bytes.push(E.hwRand() & 255);
+        const word = esp32 ? E.hwRand() ^ peek32(ESP32_RNG_DATA_REG) : E.hwRand();
+        bytes.push((word ^ (word >>> 8) ^ (word >>> 16) ^ (word >>> 24)) & 255);
       }
       return bytes;
     },
