@@ -35,7 +35,7 @@ import { civilFromUnix } from "../drivers/calendar.js";
 import { Profile, TokenRecord, forgetPreviousRecord, saveRecord, wipeRecords } from "../store/records.js";
 import { FIRMWARE_EPOCH, FIRMWARE_VERSION, MODEL } from "./version.js";
 import { MAX_PROFILES } from "./settings.js";
-import { Token, profileKey, reloadRecord, showCurrentScreen, tokenState, useRecord } from "./token.js";
+import { FAULT_RTC, Token, profileKey, reloadRecord, showCurrentScreen, tokenState, useRecord } from "./token.js";
 import { newNonce } from "./nonce.js";
 
 export interface Session {
@@ -135,6 +135,9 @@ function hello(session: Session, frame: Frame): Frame {
   addField(answer, "time", String(token.hal.nowSeconds()));
   addField(answer, "clock", token.clockOk ? "ok" : "lost");
   addField(answer, "hash", token.hal.nativeSha1 !== null ? "native" : "pure");
+  if (token.fault !== "") {
+    addField(answer, "fault", token.fault);
+  }
   return answer;
 }
 
@@ -224,6 +227,9 @@ function timeSet(session: Session, frame: Frame): Frame {
   writeRtc(token.hal, target);
   token.hal.setSystemTime(target);
   token.clockOk = true;
+  if (token.fault === FAULT_RTC) {
+    token.fault = ""; // it answered this time
+  }
   const answer = okFrame(frame.seq);
   addField(answer, "time", String(target));
   addField(answer, wasOk ? "offset" : "clock", wasOk ? String(step) : "was_lost");

@@ -22,6 +22,9 @@ export const STATE_READY = "ready";
 export const STATE_CLOCK_LOST = "clock_lost";
 export const STATE_NEEDS_SETUP = "needs_setup";
 
+export const FAULT_RTC = "rtc";
+export const FAULT_DISPLAY = "display";
+
 export interface Token {
   hal: Hal;
   display: Display;
@@ -58,6 +61,11 @@ export interface Token {
   longPressFired: boolean;
   /** System time of the last host frame, for the sleep decision. */
   lastHostContact: number;
+  /**
+   * A part that did not answer: "" none, "rtc" (the DS3231: the clock is then lost), "display"
+   * (nothing can be shown; the protocol still runs). Found at boot or when a write fails.
+   */
+  fault: string;
 }
 
 /**
@@ -130,11 +138,16 @@ function stopTicking(token: Token): void {
   token.tickTimer = 0;
 }
 
+/** Sends the frame to the glass; a display that does not answer is noted, never fatal. */
 function flush(token: Token): void {
-  if (!token.display.on) {
-    displayOn(token.hal, token.display, true);
+  try {
+    if (!token.display.on) {
+      displayOn(token.hal, token.display, true);
+    }
+    flushDisplay(token.hal, token.display);
+  } catch (unanswered) {
+    token.fault = FAULT_DISPLAY;
   }
-  flushDisplay(token.hal, token.display);
 }
 
 /** Schedules the next tick at the start of the next second of the system clock. */
@@ -218,7 +231,9 @@ function showNextHotp(token: Token): void {
 /** Shows what the token's state calls for. `pressed`: a press asked for it (HOTP advances). */
 export function showCurrentScreen(token: Token, pressed: boolean): void {
   const state = tokenState(token);
-  if (state === STATE_CLOCK_LOST) {
+  if (token.fault === FAULT_RTC && state !== STATE_NEEDS_SETUP) {
+    showMessage(token, "CLOCK FAULT", "RTC NOT", "ANSWERING");
+  } else if (state === STATE_CLOCK_LOST) {
     showMessage(token, "CLOCK LOST", "RESYNC WITH", "TOKENSMITH");
   } else if (state === STATE_NEEDS_SETUP) {
     showMessage(token, "NEEDS SETUP", "RECORD DAMAGED", "RE-PROVISION");
@@ -246,7 +261,11 @@ function idle(token: Token): void {
   stopTicking(token);
   token.screen = "";
   token.shownCode = "";
-  displayOn(token.hal, token.display, false);
+  try {
+    displayOn(token.hal, token.display, false);
+  } catch (unanswered) {
+    token.fault = FAULT_DISPLAY;
+  }
   const sleep = token.hal.deepSleep;
   if (sleep === null || token.buttonDown) {
     return;
@@ -331,10 +350,23 @@ export function startToken(hal: Hal): Token {
     buttonDown: false,
     longPressFired: false,
     lastHostContact: -1000000,
+    fault: "",
   };
-  syncClockFromRtc(token);
+  // No part that fails to answer may stop the boot: the protocol must end up in charge of the
+  // UART whatever happens here (a boot that threw would leave nothing answering, or on a
+  // platform whose console was not moved first, the REPL).
+  try {
+    syncClockFromRtc(token);
+  } catch (unanswered) {
+    token.clockOk = false; // never trust a clock that cannot be read
+    token.fault = FAULT_RTC;
+  }
   reloadRecord(token);
-  initDisplay(hal, token.display);
+  try {
+    initDisplay(hal, token.display);
+  } catch (unanswered) {
+    token.fault = FAULT_DISPLAY;
+  }
   hal.onButton(function (pressed: boolean) {
     onButton(token, pressed);
   });

@@ -12,8 +12,9 @@
  *   25-byte header `//tsfw SSSSSSSS CCCCCCCC\n`: a sequence number and the CRC-32 of the rest of
  *   the file (the bundle), both 8 hex digits. The header is itself a JavaScript comment, so the
  *   slot is plain runnable code.
- * - At boot the loader takes the slot whose body matches its header's CRC and has the higher
- *   sequence number, and evals it. No valid slot: it does nothing and the REPL stays on Serial1.
+ * - At boot the loader takes the console off Serial1, then takes the slot whose body matches its
+ *   header's CRC and has the higher sequence number, and evals it. No valid slot: it gives the
+ *   REPL back to Serial1 and does nothing else.
  * - An upgrade writes the slot that is NOT running, with sequence number + 1. Until its last
  *   byte is programmed its CRC cannot match (unwritten bytes read 0xFF), so the running slot
  *   stays the one that boots; the instant the write completes the new slot wins. The running
@@ -36,14 +37,20 @@ const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
 
 export const crc32 = (text: string): number => zlib.crc32(Buffer.from(text, "latin1")) >>> 0;
 
-/** The loader stored as ".bootcde": ES5 that Espruino 2v29 runs (no forEach on literals, no hoisting). */
+/**
+ * The loader stored as ".bootcde": ES5 that Espruino 2v29 runs (no forEach on literals, no
+ * hoisting). Its first statement moves the console off Serial1: while the slots' CRCs are
+ * checked (tens of milliseconds on an ESP32) a Ctrl-C on the UART would otherwise interrupt the
+ * boot code and leave the REPL open. Only a board with no valid slot gets the REPL back (for
+ * install); a firmware that throws at the top level leaves the console closed.
+ */
 export const LOADER_SOURCE =
-  `var __tsfw=(function(s){var n=${JSON.stringify(SLOT_FILES)},b=null,q=-1,i,h,v,c;` +
+  `LoopbackA.setConsole(true);var __tsfw=(function(s){var n=${JSON.stringify(SLOT_FILES)},b=null,q=-1,i,h,v,c;` +
   `for(i=0;i<n.length;i++){h=s.read(n[i],0,${SLOT_HEADER_BYTES});` +
   `if(h&&h.length==${SLOT_HEADER_BYTES}&&h.substr(0,${MAGIC.length})=="${MAGIC}"&&h.charCodeAt(${SLOT_HEADER_BYTES - 1})==10){` +
   `v=parseInt(h.substr(${MAGIC.length},8),16);c=parseInt(h.substr(${MAGIC.length + 9},8),16);` +
   `if(v>q&&(E.CRC32(s.read(n[i],${SLOT_HEADER_BYTES}))>>>0)==c){q=v;b=n[i];}}}return b;})(require("Storage"));\n` +
-  `if(__tsfw)eval(require("Storage").read(__tsfw));\n`;
+  `if(__tsfw)eval(require("Storage").read(__tsfw));else Serial1.setConsole(true);\n`;
 
 /** The slot file's content: header + bundle. */
 export function slotImage(bundle: string, seq: number): string {

@@ -269,6 +269,46 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
     await expectCodeOnPress(t, profile);
     await recordMemory(t, "upgrade through MAINTENANCE");
   });
+
+  it.each(["rtc", "display", "bus"] as const)(
+    "as the attacker: a boot whose I2C part does not answer (%s) leaves the protocol in charge and the REPL closed",
+    async (fault) => {
+      const profile = totp("FAULT", 6, 30, "SHA1");
+      const healthy = await provisionedToken(`FAULT-${fault}`, [profile]);
+      await healthy.powerOff();
+      const t = await token({ flashFrom: healthy.flashFile, fault });
+      const { client, close } = await connect(t);
+      let wire = "";
+      const stop = client.transport.onData((chunk) => (wire += chunk));
+      // Where the REPL would be: Ctrl-C, then read the record and list Storage.
+      await client.transport.write('\x03\x03\x10print(require("Storage").read("tsrec.a"))\n\x10print(require("Storage").list())\n');
+      const hello = await client.hello(); // answered after the attack lines: they were seen
+      stop();
+      await close();
+      expect(wire.toLowerCase()).not.toContain(Buffer.from(profile.secret).toString("hex").slice(0, 16));
+      expect(wire).not.toContain(Buffer.from(profile.secret).toString("latin1"));
+      expect(wire).not.toContain("tsrec");
+      expect(wire).toMatch(/<0 ERR code=bad_frame /);
+      expect(hello.serial).toBe(`FAULT-${fault}`);
+      expect(hello.state).toBe(fault === "display" ? "ready" : "clock_lost");
+      expect(t.uncaught).toEqual([]);
+    },
+  );
+
+  it("as the attacker: after REBOOT the first nonce is new, so a recorded authorised frame cannot be replayed", async () => {
+    const profile = totp("REPLAY", 6, 30, "SHA1");
+    const t = await provisionedToken("REPLAY-1", [profile]);
+    const { client, close } = await connect(t);
+    const first = await client.request("NONCE");
+    const boots = t.boots;
+    await answerCode(client.reboot());
+    while (t.boots === boots) await new Promise((resolve) => setTimeout(resolve, 20));
+    await t.firstScreen();
+    const second = await client.request("NONCE");
+    await close();
+    expect(second.values[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.values[0]).not.toBe(first.values[0]);
+  });
 });
 
 describe.skipIf(missing === "")("the firmware on the genuine Espruino", () => {
