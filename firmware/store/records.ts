@@ -315,7 +315,10 @@ export function saveRecord(hal: Hal, record: TokenRecord): boolean {
 /**
  * Erases both slots, the one not holding the current record first: a power cut between the
  * two erases then leaves the current record, never the older one (an older HOTP counter
- * would show codes again).
+ * would show codes again). Then compacts, so that the erased seeds leave the flash: this is
+ * the one flow that compacts (WIPE and FACTORY_RESET, a token's last act for its owner). A
+ * cut inside the compaction cannot bring a record back; it can lose files written after the
+ * records (the firmware: `tokensmith install` puts it back).
  */
 export function wipeRecords(hal: Hal): void {
   recSavedSlot = "";
@@ -336,7 +339,10 @@ function recCompact(hal: Hal): void {
 /**
  * Erases the slot that does not hold the current record. After a re-provisioning the other
  * slot still holds the previous secrets: once the new record is safely written they have no
- * use, and leaving them in flash would leave old seeds readable.
+ * use. Erasing only marks the file deleted; its bytes stay in flash until Storage next
+ * compacts (Espruino refuses to program bytes already written, so they cannot be zeroed
+ * through Storage). Re-provisioning does not compact: a compaction is not power-safe, and a
+ * cut in it could lose the new record.
  */
 export function forgetPreviousRecord(hal: Hal): void {
   // Right after a save its slot is known: no second parse of a record that may hold eight
@@ -350,5 +356,4 @@ export function forgetPreviousRecord(hal: Hal): void {
     kept = current.slot === 0 ? RECORD_FILE_A : RECORD_FILE_B;
   }
   hal.storageErase(kept === RECORD_FILE_A ? RECORD_FILE_B : RECORD_FILE_A);
-  recCompact(hal);
 }

@@ -38,7 +38,11 @@
  *                                      partial header is trash (invisible, occupying its space)
  *   data                           1 byte each: the file exists with its declared size; bytes
  *                                      not yet programmed read 0xFF
- * Compaction is modelled as atomic and is not counted (bytesCompacted counts what it moved).
+ *   compaction                     the live files after the first trash are erased, then written
+ *                                      back in order (header, then data, counted as above): a
+ *                                      cut loses every file not yet written back (Espruino's
+ *                                      jsfCompact rewrites them from a RAM copy). bytesCompacted
+ *                                      counts what it moved.
  * bytesWrittenTotal counts every programmed byte (markers, headers, data); writeCalls every
  * write() call.
  */
@@ -201,7 +205,6 @@ export class SimFlash {
     };
   }
 
-  /** Drops trash (Storage.compact()); atomic in this model. */
   /**
    * Every byte still programmed in flash, erased files included, as a flash dump with
    * esptool would show them: Espruino's erase only marks a file deleted until compaction.
@@ -210,12 +213,27 @@ export class SimFlash {
     return Buffer.concat(this.entries.map((e) => Buffer.from(e.data)));
   }
 
+  /** Drops trash (Storage.compact()), with power cuts inside it (see above). */
   compact(): void {
-    const live = this.entries.filter((e) => e.live);
-    if (live.length === this.entries.length) return;
+    const first = this.entries.findIndex((e) => !e.live);
+    if (first < 0) return;
+    if (this.cutFired) throw new PowerCutError("compacting while the power is off");
     this.compactions++;
-    this.bytesCompacted += live.reduce((n, e) => n + footprint(e.size), 0);
-    this.entries = live;
+    // As Espruino does it (jsfCompact): the live files after the first trash are copied to RAM,
+    // their pages erased, and the files written back one by one. Power lost in between loses
+    // every file not yet written back; the one being written is torn like any other write.
+    const moving = this.entries.slice(first).filter((e) => e.live);
+    this.entries = this.entries.slice(0, first);
+    for (const e of moving) {
+      const header = this.spend(HEADER_BYTES);
+      const copy: Entry = { name: e.name, size: e.size, data: new Uint8Array(e.size).fill(0xff), live: header === HEADER_BYTES };
+      if (header > 0) this.entries.push(copy);
+      if (header < HEADER_BYTES) this.cut(`compaction: header of "${e.name}" (${header} of ${HEADER_BYTES} bytes)`);
+      const allowed = this.spend(e.size);
+      copy.data.set(e.data.subarray(0, allowed));
+      this.bytesCompacted += footprint(e.size);
+      if (allowed < e.size) this.cut(`compaction: data of "${e.name}" (${allowed} of ${e.size} bytes)`);
+    }
   }
 
   /** Storage.eraseAll(): every page erased (not counted as programming). */
