@@ -396,6 +396,25 @@ function wipe(session: Session, frame: Frame): Frame {
   return okFrame(frame.seq);
 }
 
+/**
+ * Back to factory state without the management key (a token whose ledger is gone), only with
+ * the button held: whoever holds the cable alone cannot do it. Every secret goes first (the
+ * records are erased and compacted, as WIPE does); the nonce counter stays, so nonces never
+ * repeat.
+ */
+function factoryReset(session: Session, frame: Frame): Frame {
+  const token = session.token;
+  if (!token.hal.buttonIsDown()) {
+    return fault(frame.seq, ERR_NOT_ALLOWED, "hold the token's button while sending FACTORY_RESET: it erases every seed and key");
+  }
+  session.nonce = "";
+  wipeRecords(token.hal);
+  reloadRecord(token);
+  token.screen = "";
+  showCurrentScreen(token, false);
+  return okFrame(frame.seq);
+}
+
 function reboot(session: Session, frame: Frame): Frame {
   const restart = session.token.hal.reboot;
   if (restart === null) {
@@ -443,6 +462,9 @@ function run(session: Session, frame: Frame): Frame {
   }
   if (verb === "REBOOT") {
     return reboot(session, frame);
+  }
+  if (verb === "FACTORY_RESET") {
+    return factoryReset(session, frame);
   }
   if (verb === "MAINTENANCE") {
     return maintenance(session, frame);

@@ -226,6 +226,11 @@ export class TokenClient {
     return managementKey ? this.authorised("WIPE", [], managementKey) : this.request("WIPE");
   }
 
+  /** Erases every seed and key without the management key; the token refuses unless its button is held. */
+  async factoryReset(): Promise<Frame> {
+    return this.request("FACTORY_RESET");
+  }
+
   async reboot(): Promise<Frame> {
     return this.request("REBOOT");
   }

@@ -4,7 +4,7 @@
  */
 import type { Ledger } from "../ledger/ledger.js";
 import { InputError } from "../core/otp.js";
-import type { TokenClient, Hello } from "./client.js";
+import { TokenError, type TokenClient, type Hello } from "./client.js";
 import { assertTokensmith } from "../provision/provision-token.js";
 
 export interface ClockReport {
@@ -80,6 +80,26 @@ export async function wipeToken(client: TokenClient, ledger: Ledger): Promise<st
   await client.wipe(await keyForLedgerToken(client, ledger, hello));
   ledger.markWiped(hello.serial);
   return hello.serial;
+}
+
+/**
+ * Resets the token to factory state without its management key: the token does it only while
+ * its button is held. The ledger is not touched: a device can claim any serial, and only a
+ * wipe authorised by the key proves which token was erased (tokensmith ledger forget retires
+ * a lost one by hand).
+ */
+export async function factoryResetToken(client: TokenClient): Promise<Hello> {
+  const hello = await client.hello();
+  assertTokensmith(hello);
+  try {
+    await client.factoryReset();
+  } catch (error) {
+    if (error instanceof TokenError && error.code === "not_allowed") {
+      throw new InputError("the token refused: hold its button down while the command runs (press and keep holding, then run it again)");
+    }
+    throw error;
+  }
+  return hello;
 }
 
 /** What the token says about itself, with its clock's offset from the host (null: lost). */

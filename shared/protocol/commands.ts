@@ -17,6 +17,7 @@ export const VERB_VERIFY = "VERIFY";
 export const VERB_WIPE = "WIPE";
 export const VERB_REBOOT = "REBOOT";
 export const VERB_MAINTENANCE = "MAINTENANCE";
+export const VERB_FACTORY_RESET = "FACTORY_RESET";
 
 // Answers (token to host).
 export const VERB_OK = "OK";

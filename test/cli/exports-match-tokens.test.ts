@@ -258,6 +258,27 @@ describe("exports from the escrow match what the tokens show", () => {
     expect((await helloOf(tokenOf("EX-000001"))).serial).toBe("EX-000001");
   });
 
+  it("wipe --factory (the ledger is lost): refused until the button is held; then every seed goes, and the ledger is left alone", async () => {
+    const token = tokenOf("EY-000001");
+    rack.autoAdvance = false;
+    rack.current = rack.tokens.indexOf(token);
+    const ledgerBefore = JSON.parse((await ok(["ledger", "show", "EY-000001", "--json"])).stdout);
+    const refused = await cli(["wipe", "--factory", "--port", rack.address]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/hold its button down/);
+    expect((await helloOf(token)).serial).toBe("EY-000001");
+    token.button.press(60_000); // held while the command runs
+    token.advanceMs(50);
+    const run = await ok(["wipe", "--factory", "--port", rack.address]);
+    token.button.cancel();
+    expect(run.stdout).toMatch(/factory reset EY-000001 \(chip [0-9a-f]+\): every seed and key erased/);
+    expect(await helloOf(token)).toMatchObject({ state: "unprovisioned", serial: "" });
+    const seed = exportedSecrets.get("EY-000001")!;
+    expect(Buffer.from(token.flash.rawImage()).includes(Buffer.from(seed))).toBe(false);
+    // A device can claim any serial: an unauthorised reset never changes the ledger.
+    expect(JSON.parse((await ok(["ledger", "show", "EY-000001", "--json"])).stdout)).toEqual(ledgerBefore);
+  });
+
   it("no token ever sent one of these seeds over its UART", () => {
     expect(exportedSecrets.size).toBe(4);
     const wire = rack.tokens.flatMap((t) => t.uartLog).join("");
