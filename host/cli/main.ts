@@ -20,6 +20,7 @@ import { registerWipe } from "./commands/wipe.js";
 import { registerLedger } from "./commands/ledger.js";
 import { registerInstall } from "./commands/install.js";
 import { registerFlashEspruino } from "./commands/flash-espruino.js";
+import { allowInsecureNetwork } from "./session.js";
 
 function version(): string {
   return JSON.parse(readFileSync(artifactPath("package.json"), "utf8")).version;
@@ -30,8 +31,10 @@ export function buildProgram(): Command {
     .description("Make and provision open TOTP/HOTP hardware tokens (Espruino on ESP32).")
     .version(version())
     .addHelpText("after", "\n" + EXIT_CODES_HELP)
+    .option("--insecure-network", "allow --port tcp:// to another computer: the link is not encrypted, seeds and keys cross it in the clear")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", () => allowInsecureNetwork(program.opts().insecureNetwork === true));
   registerDemo(program);
   registerSim(program);
   registerDevices(program);

@@ -10,6 +10,17 @@ import { listPorts } from "../device/discover.js";
 import { openTransport } from "../transport/open.js";
 import { dataDirectory } from "../paths.js";
 
+/** Set by the global --insecure-network flag: tcp:// may leave this computer. */
+let insecureNetwork = false;
+
+export function allowInsecureNetwork(allowed: boolean): void {
+  insecureNetwork = allowed;
+}
+
+export function insecureNetworkAllowed(): boolean {
+  return insecureNetwork;
+}
+
 export async function resolvePort(port: string | undefined): Promise<string> {
   if (port !== undefined && port !== "") return port;
   const candidates = (await listPorts()).filter((p) => p.esp32Guess !== null);
@@ -20,7 +31,7 @@ export async function resolvePort(port: string | undefined): Promise<string> {
 
 export async function withClient<T>(port: string | undefined, work: (client: TokenClient, portName: string) => Promise<T>): Promise<T> {
   const name = await resolvePort(port);
-  const transport = await openTransport(name, { simFlashFile: path.join(dataDirectory(), "sim-token-flash.json") });
+  const transport = await openTransport(name, { simFlashFile: path.join(dataDirectory(), "sim-token-flash.json"), insecureNetwork });
   const client = new TokenClient(transport);
   try {
     return await work(client, name);

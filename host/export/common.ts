@@ -59,6 +59,9 @@ export function hasControlCharacter(text: string): boolean {
 }
 
 /** Spreadsheets run a cell starting with one of these as a formula (CSV injection). */
+/** What spreadsheet programs split a CSV line at, depending on the locale and how it is opened. */
+const CELL_SEPARATORS = /[,;\t|]/;
+
 export function startsLikeFormula(text: string): boolean {
   return /^[=+\-@\t\r]/.test(text);
 }
@@ -74,6 +77,10 @@ export function textProblems(token: ExportToken, field: string, value: string, s
       `${t()}: the ${field} ${show(value)} starts with '${value.charAt(0)}', which spreadsheets run as a formula; ` +
         "change it so it starts with a letter or digit",
     );
+  } else if (spreadsheet && value.split(CELL_SEPARATORS).some(startsLikeFormula)) {
+    // A spreadsheet opened with ; or tab as its separator splits the value into cells, and a
+    // cell that starts like a formula runs ("a@x.com;=1+1@y.com").
+    problems.push(`${t()}: the ${field} ${show(value)} holds a separator followed by a formula character; remove it`);
   }
   return problems;
 }

@@ -58,6 +58,8 @@ export interface SamePortOptions {
   waitSeconds: number;
   onWaiting: (message: string) => void;
   stopRequested: () => boolean;
+  /** tcp:// may leave this computer (--insecure-network). */
+  insecureNetwork?: boolean;
 }
 
 /** The same port each time: the operator swaps tokens on it. */
@@ -76,7 +78,7 @@ export function samePort(port: string, options: SamePortOptions): NextTokenSourc
     while (Date.now() < deadline && !options.stopRequested()) {
       let next: NextToken | null = null;
       try {
-        next = wrap(await openTransport(port));
+        next = wrap(await openTransport(port, { insecureNetwork: options.insecureNetwork }));
         if (await needsWork(next.client, options.ledger)) return next;
         if (!told) options.onWaiting(`the token on ${port} is already provisioned: connect the next one`);
         told = true;

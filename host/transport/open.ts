@@ -9,11 +9,19 @@ import { SimulatedToken } from "../../hardware/sim/token.js";
 import { SerialTransport } from "./serial-transport.js";
 import { SimTransport } from "./sim-transport.js";
 import { TcpTransport } from "./tcp-transport.js";
-import type { Transport } from "./transport.js";
+import { TransportError, type Transport } from "./transport.js";
 
 export interface OpenOptions {
   /** Where `sim` keeps its flash (default: none, a fresh token every time). */
   simFlashFile?: string;
+  /** Allow tcp:// to a host that is not this computer (the link is not encrypted). */
+  insecureNetwork?: boolean;
+}
+
+/** Whether a tcp:// address stays on this computer. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 export async function openTransport(port: string, options: OpenOptions = {}): Promise<Transport> {
@@ -28,6 +36,14 @@ export async function openTransport(port: string, options: OpenOptions = {}): Pr
       token.flash.save(file);
     });
   }
-  if (port.startsWith("tcp://")) return TcpTransport.connect(port);
+  if (port.startsWith("tcp://")) {
+    if (!isLoopbackAddress(port) && options.insecureNetwork !== true) {
+      throw new TransportError(
+        `${port} is not on this computer: the wire protocol is not encrypted, so seeds and management keys would cross the network in the clear. ` +
+          "Use a serial port, or tcp:// to localhost over your own encrypted tunnel; add --insecure-network only on a network you trust",
+      );
+    }
+    return TcpTransport.connect(port);
+  }
   return SerialTransport.open(path.normalize(port));
 }

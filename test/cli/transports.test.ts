@@ -20,6 +20,7 @@ import { SimulatedToken } from "../../hardware/sim/token.js";
 import { listenUart } from "../../hardware/sim/uart-server.js";
 import { SimTransport } from "../../host/transport/sim-transport.js";
 import { TcpTransport } from "../../host/transport/tcp-transport.js";
+import { isLoopbackAddress } from "../../host/transport/open.js";
 import { SerialTransport } from "../../host/transport/serial-transport.js";
 import type { Transport } from "../../host/transport/transport.js";
 import { TokenClient } from "../../host/device/client.js";
@@ -153,6 +154,31 @@ describe.each(links)("provisioning over $name", (link) => {
     expect(shown.code).toMatch(/^\d{6}$/);
     expect(shown.code).toBe(oracle(secret, shown.time));
     expect(shown.code).not.toBe(oracle(other, shown.time));
+  });
+});
+
+describe("tcp:// leaves this computer only when told to", () => {
+  it.each([
+    ["tcp://127.0.0.1:7000", true],
+    ["tcp://127.8.9.10:7000", true],
+    ["tcp://localhost:7000", true],
+    ["tcp://[::1]:7000", true],
+    ["tcp://192.0.2.1:7000", false],
+    ["tcp://127.0.0.1.example.com:7000", false],
+    ["tcp://[::ffff:c000:201]:7000", false],
+  ])("%s is loopback: %s", (address, loopback) => {
+    expect(isLoopbackAddress(address)).toBe(loopback);
+  });
+
+  it("the CLI refuses tcp:// to another computer without --insecure-network, and says why", async () => {
+    const home = newHome("tcp-remote");
+    const refused = await runCli(["info", "--port", "tcp://192.0.2.1:7000"], { home });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/not on this computer: the wire protocol is not encrypted.*--insecure-network/);
+    // With the flag the check lets it through (TEST-NET-1 does not answer: a connect error).
+    const allowed = await runCli(["--insecure-network", "info", "--port", "tcp://192.0.2.1:7000"], { home });
+    expect(allowed.code).not.toBe(0);
+    expect(allowed.stderr).toMatch(/cannot connect to tcp:\/\/192\.0\.2\.1:7000/);
   });
 });
 

@@ -85,6 +85,10 @@ describe("Entra ID hardware OATH CSV", () => {
       [{ manufacturer: "@SUM(A1)" }, /manufacturer "@SUM\(A1\)" starts with '@'/],
       [{ upn: "-alice@contoso.com" }, /UPN "-alice@contoso.com" starts with '-'/],
       [{ upn: "alice" }, /UPN "alice" does not look like user@domain/],
+      // Past the first character: a spreadsheet that splits at ';' runs the second cell.
+      [{ upn: "a@x.com;=1+1@y.com" }, /UPN "a@x.com;=1\+1@y.com" holds a separator followed by a formula/],
+      [{ model: "ok\t@SUM(A1)" }, /model .* (control character|separator)/],
+      [{ manufacturer: "Acme|+cmd" }, /manufacturer "Acme\|\+cmd" holds a separator/],
       [{ model: "line\nbreak" }, /model .* control character/],
     ];
     for (const [overrides, message] of cases) {

@@ -283,7 +283,8 @@ export class SimFlash {
       entries: this.entries.map((e) => ({ name: e.name, size: e.size, live: e.live, data: Buffer.from(e.data).toString("base64") })),
     };
     const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(snapshot, null, 1) + "\n");
+    // It holds the simulated token's seeds and keys: readable by this user only.
+    writeFileSync(tmp, JSON.stringify(snapshot, null, 1) + "\n", { mode: 0o600 });
     renameSync(tmp, file);
   }
 

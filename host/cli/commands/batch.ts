@@ -1,4 +1,5 @@
 /** `tokensmith batch`: N tokens in a row, with progress, resumable. */
+import { insecureNetworkAllowed } from "../session.js";
 import type { Command } from "commander";
 import { InputError } from "../../core/otp.js";
 import { checkSerialPrefix, requireSeedDestination, runBatch, type BatchEvent } from "../../provision/job.js";
@@ -60,7 +61,7 @@ export function registerBatch(program: Command): void {
         o.port === "sim"
           ? simulatedTokens()
           : o.port !== undefined
-            ? samePort(o.port, { ledger, prompt: process.stdin.isTTY === true, waitSeconds, onWaiting: waiting, stopRequested: () => stop })
+            ? samePort(o.port, { ledger, insecureNetwork: insecureNetworkAllowed(), prompt: process.stdin.isTTY === true, waitSeconds, onWaiting: waiting, stopRequested: () => stop })
             : newPorts({ waitSeconds, onWaiting: waiting, stopRequested: () => stop });
       const outcome = await runBatch(
         { ledger, profile, importFile, escrow: o.escrow === true, issuer: o.issuer, now: () => Math.floor(Date.now() / 1000) },

@@ -7,7 +7,7 @@ import { FIRMWARE_VERSION } from "../../../firmware/app/version.js";
 import { install, type InstallResult } from "../../install/install.js";
 import { artifactPath, dataDirectory } from "../../paths.js";
 import { openTransport } from "../../transport/open.js";
-import { resolvePort } from "../session.js";
+import { insecureNetworkAllowed, resolvePort } from "../session.js";
 import { printJson, printLine, style } from "../output.js";
 
 const BUNDLE = "dist/espruino/tokensmith-firmware.js";
@@ -50,7 +50,7 @@ export function registerInstall(program: Command): void {
       if (!existsSync(file)) throw new InputError(`${file} does not exist: run npm run build first (or name the bundle with --firmware)`);
       const bundle = readFileSync(file, "latin1");
       const port = await resolvePort(o.port);
-      const transport = await openTransport(port, { simFlashFile: path.join(dataDirectory(), "sim-token-flash.json") });
+      const transport = await openTransport(port, { simFlashFile: path.join(dataDirectory(), "sim-token-flash.json"), insecureNetwork: insecureNetworkAllowed() });
       const tty = process.stderr.isTTY === true && !o.json;
       let lastQuarter = -1;
       try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -131,6 +131,8 @@ describe("SimFlash: Storage semantics", () => {
     f.write("up", "abc", 0, 10);
     f.save();
     expect(JSON.parse(readFileSync(file, "utf8")).format).toBe("tokensmith-simflash");
+    // It holds a simulated token's seeds: this user only.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const g = SimFlash.load(file);
     expect(g.capacityBytes).toBe(4096);
     expect(g.read("a")).toBe("second");
