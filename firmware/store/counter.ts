@@ -4,24 +4,28 @@
  *
  * NOR flash programs bits from 1 to 0 without an erase, and Espruino's Storage lets a file's
  * still-erased (0xFF) bytes be programmed in place (write with an offset). So the counter is a
- * tally: a file of COUNTER_FILE_BYTES, its first 4 bytes an epoch (big-endian, written when the
- * file is created), the rest tally bytes programmed to 0x00 one at a time, in order. Its value
+ * tally: a file of COUNTER_FILE_BYTES, its first 8 bytes an epoch and the epoch's CRC-32 (both
+ * big-endian, written when the file is created), the rest tally bytes programmed to 0x00 one at
+ * a time, in order. Its value
  * is epoch * TALLY_BYTES + (tally bytes programmed). Advancing programs one byte: a power cut
  * leaves that byte either 0xFF (not counted, the nonce was not issued) or partly programmed
  * (counted: a value is skipped, never repeated).
  *
  * A full tally rolls over to the other file with epoch + 1, and only then is the full one
- * erased: a cut in between leaves both, and the higher epoch wins. A torn epoch word reads
- * higher than meant (unprogrammed bits stay 1), so it can only skip values; one that reads
- * as MAX_EPOCH or more is not trusted at all.
+ * erased: a cut in between leaves both, and the higher epoch wins. A file whose header was cut
+ * short fails its CRC (unwritten bytes read 0xFF) and is ignored: no nonce was issued from it,
+ * and the next advance writes it again.
  */
 import type { Hal } from "../platform/hal.js";
+import { crc32OfString } from "../../shared/codec/crc32.js";
 
 export const COUNTER_FILE_A = "tsctr.a";
 export const COUNTER_FILE_B = "tsctr.b";
-/** Tally bytes per file: 124 + the 4-byte epoch = 128 bytes, two Storage alignment units of 64. */
-export const TALLY_BYTES = 124;
-export const COUNTER_FILE_BYTES = 4 + TALLY_BYTES;
+/** The epoch and its CRC-32. */
+const HEADER_BYTES = 8;
+/** Tally bytes per file: 120 + the 8-byte header = 128 bytes. */
+export const TALLY_BYTES = 120;
+export const COUNTER_FILE_BYTES = HEADER_BYTES + TALLY_BYTES;
 /** Epochs stay below 2^24, so the value (< 2^31) is exact in a 32-bit Lua integer too. */
 const MAX_EPOCH = 16777216;
 
@@ -32,8 +36,19 @@ interface CounterFile {
   used: number;
 }
 
+function ctrWord(n: number): string {
+  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+}
+
 function ctrEpoch(text: string): number {
   return ((text.charCodeAt(0) * 256 + text.charCodeAt(1)) * 256 + text.charCodeAt(2)) * 256 + text.charCodeAt(3);
+}
+
+/** The header of a file of `epoch`: the epoch and its CRC-32, 8 bytes. */
+function ctrHeader(hal: Hal, epoch: number): string {
+  const word = ctrWord(epoch);
+  const crcOf = hal.nativeCrc32;
+  return word + ctrWord(crcOf !== null ? crcOf(word) : crc32OfString(word));
 }
 
 function ctrRead(hal: Hal, name: string): CounterFile | null {
@@ -42,11 +57,11 @@ function ctrRead(hal: Hal, name: string): CounterFile | null {
     return null;
   }
   const epoch = ctrEpoch(text);
-  if (epoch >= MAX_EPOCH) {
+  if (epoch >= MAX_EPOCH || text.substring(0, HEADER_BYTES) !== ctrHeader(hal, epoch)) {
     return null;
   }
   let used = 0;
-  while (used < TALLY_BYTES && text.charCodeAt(4 + used) !== 255) {
+  while (used < TALLY_BYTES && text.charCodeAt(HEADER_BYTES + used) !== 255) {
     used = used + 1;
   }
   return { name: name, epoch: epoch, used: used };
@@ -60,10 +75,6 @@ function ctrCurrent(hal: Hal): CounterFile | null {
     return b;
   }
   return b !== null && b.epoch > a.epoch ? b : a;
-}
-
-function ctrWord(n: number): string {
-  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 }
 
 /** The counter's value now (0 before the first advance). */
@@ -84,7 +95,7 @@ export function advanceCounter(hal: Hal): number {
       return -1;
     }
     const name = current !== null && current.name === COUNTER_FILE_A ? COUNTER_FILE_B : COUNTER_FILE_A;
-    if (!hal.storageWriteAt(name, ctrWord(epoch), 0, COUNTER_FILE_BYTES)) {
+    if (!hal.storageWriteAt(name, ctrHeader(hal, epoch), 0, COUNTER_FILE_BYTES)) {
       return -1;
     }
     if (current !== null) {
@@ -92,7 +103,7 @@ export function advanceCounter(hal: Hal): number {
     }
     current = { name: name, epoch: epoch, used: 0 };
   }
-  if (!hal.storageWriteAt(current.name, "\x00", 4 + current.used, COUNTER_FILE_BYTES)) {
+  if (!hal.storageWriteAt(current.name, "\x00", HEADER_BYTES + current.used, COUNTER_FILE_BYTES)) {
     return -1;
   }
   const after = ctrRead(hal, current.name);

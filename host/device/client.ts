@@ -46,6 +46,8 @@ export interface Hello {
   time: number;
   clockOk: boolean;
   hash: string;
+  /** A part that did not answer ("rtc", "display"), or "" when all is well. */
+  fault: string;
 }
 
 export interface ProfileSpec {
@@ -160,6 +162,7 @@ export class TokenClient {
       time: Number(get("time")),
       clockOk: get("clock") === "ok",
       hash: get("hash"),
+      fault: get("fault"),
     };
   }
 

@@ -126,10 +126,10 @@ function sendAndCheck(chunks: string[], stats: Stats): void {
   stats.compared++;
   expect(token.state).toBe("running");
   // Only the nonce counter moves: one tally byte per nonce issued (a rollover to the other
-  // counter file adds a header, an epoch and an erase marker).
+  // counter file adds a Storage header, its epoch header and an erase marker).
   const programmed = token.flash.bytesWrittenTotal - before.bytes;
   expect(programmed, "flash programmed only for nonces").toBeGreaterThanOrEqual(noncesIssued);
-  expect(programmed, "flash programmed only for nonces").toBeLessThanOrEqual(noncesIssued * (1 + 32 + 4 + 4));
+  expect(programmed, "flash programmed only for nonces").toBeLessThanOrEqual(noncesIssued * (1 + 32 + 8 + 4));
   expect(flashImage(token), "record files byte-identical").toEqual(before.files);
   expect(helloState(token), "HELLO identical except time").toEqual(before.hello);
   press(token);

@@ -4,6 +4,12 @@ import { withClient } from "../session.js";
 import { tokenInfo } from "../../device/maintenance.js";
 import { printJson, printLine } from "../output.js";
 
+/** What a HELLO `fault` means to the person holding the token. */
+const FAULTS: Record<string, string> = {
+  rtc: "the clock chip (DS3231) does not answer: check its wiring; the token shows no codes until it does",
+  display: "the display (SSD1306) does not answer: check its wiring",
+};
+
 export function registerInfo(program: Command): void {
   program
     .command("info")
@@ -24,6 +30,7 @@ export function registerInfo(program: Command): void {
         printLine(`profiles   ${hello.labels.length === 0 ? "none" : hello.labels.join(", ")}`);
         printLine(`clock      ${hello.clockOk ? `${new Date(hello.time * 1000).toISOString()} (${offset! >= 0 ? "+" : ""}${offset} s from this computer)` : "LOST: run tokensmith time sync"}`);
         printLine(`hashing    ${hello.hash === "native" ? "native SHA-1 (crypto module)" : "pure JavaScript SHA-1"}`);
+        if (hello.fault) printLine(`FAULT      ${FAULTS[hello.fault] ?? hello.fault}`);
       });
     });
 }
