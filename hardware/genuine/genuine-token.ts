@@ -76,7 +76,12 @@ export interface Frame {
   on: boolean;
   /** Real time (ms, the host's clock) of the frame's last write to the display. */
   drawnAtMs: number;
+  /** Display RAM bytes the task wrote (the driver sends only what changed: a tick, a few). */
+  bytes: number;
 }
+
+/** A task that wrote at least this many bytes redrew the screen (a countdown tick writes a few). */
+const REDRAW_BYTES = 64;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,7 +93,9 @@ export class GenuineToken {
   displayOn = false;
   /** Frames completed so far (an @E line), and the last one. */
   frames = 0;
-  lastFrame: Frame = { systemSeconds: 0, on: false, drawnAtMs: 0 };
+  lastFrame: Frame = { systemSeconds: 0, on: false, drawnAtMs: 0, bytes: 0 };
+  /** Bytes of the @D lines since the last @E. */
+  private taskBytes = 0;
   boots = 0;
   /** Heap in use when the harness was ready, before the boot code ran (interpreter + harness + ballast). */
   bootUsage = 0;
@@ -218,8 +225,20 @@ export class GenuineToken {
     return this.lastFrame;
   }
 
-  longPress(): Promise<Frame> {
-    return this.press(1200);
+  /**
+   * A long press as a person makes one: hold until the screen is redrawn (the next profile),
+   * at least 1.2 s, then let go. Holding for a fixed time instead would turn into a short press
+   * whenever the interpreter, busy on a loaded machine, fires its long-press timer late.
+   */
+  async longPress(timeoutMs = 20_000): Promise<Frame> {
+    const pressedAt = Date.now();
+    this.setButton(true);
+    const redrawn = () => this.lastFrame.drawnAtMs >= pressedAt && this.lastFrame.bytes >= REDRAW_BYTES;
+    while (!redrawn() && Date.now() < pressedAt + timeoutMs) await sleep(10);
+    await sleep(Math.max(0, pressedAt + 1200 - Date.now()));
+    this.setButton(false);
+    await sleep(30);
+    return this.lastFrame;
   }
 
   /** Waits for the first screen the firmware draws after the last boot. */
@@ -303,10 +322,12 @@ export class GenuineToken {
         const [index, bytes] = harness.slice(2).split(":");
         const start = parseInt(index, 16);
         for (let i = 0; i + 1 < bytes.length; i += 2) this.ram[(start + (i >> 1)) & 1023] = parseInt(bytes.slice(i, i + 2), 16);
+        this.taskBytes += bytes.length >> 1;
       } else if (harness.startsWith("@E ")) {
         const [, seconds, on, drawnAt] = harness.split(" ");
         this.displayOn = on === "1";
-        this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn, drawnAtMs: Number(drawnAt) };
+        this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn, drawnAtMs: Number(drawnAt), bytes: this.taskBytes };
+        this.taskBytes = 0;
         this.frames++;
       } else if (harness.startsWith("@M ")) {
         const [, usage, peak, total, flags] = harness.split(" ");

@@ -144,7 +144,12 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
       await t.longPress();
       const shown = displayedCode(t);
       const p = profiles[i];
-      expect(shown.code, p.label).toBe(oracle(p.secret, shown.time, { digits: p.digits, period: p.period, algorithm: p.algorithm }));
+      // A heap that ran out mid-draw leaves a wrong code: say so rather than "wrong code".
+      expect((await t.memory()).errors, p.label).toEqual([]);
+      // On a mismatch, say whose code (at which second) the glass shows instead.
+      const whose = profiles.flatMap((q) => [-1, 0, 1].map((d) => ({ q, d }))).find(({ q, d }) => oracle(q.secret, shown.time + d * (q.period ?? 30), { digits: q.digits, period: q.period, algorithm: q.algorithm }) === shown.code);
+      const seen = whose ? `${whose.q.label}'s code ${whose.d === 0 ? "now" : whose.d < 0 ? "one window earlier" : "one window later"}` : "no profile's code";
+      expect(shown.code, `${p.label} (the glass shows ${seen})`).toBe(oracle(p.secret, shown.time, { digits: p.digits, period: p.period, algorithm: p.algorithm }));
     }
     const { client: c2, close: close2 } = await connect(t);
     for (let i = 0; i < profiles.length; i++) {
