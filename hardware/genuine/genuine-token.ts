@@ -89,7 +89,10 @@ export class GenuineToken {
   readonly dir: string;
   /** The host's end of the token's UART (a pty). */
   readonly port: string;
+  /** The SSD1306's RAM as the @D lines arrive (a frame may be half written). */
   readonly ram = new Uint8Array(1024);
+  /** The RAM at the end of the last task that drew (@E): what the glass showed between frames. */
+  private readonly shown = new Uint8Array(1024);
   displayOn = false;
   /** Frames completed so far (an @E line), and the last one. */
   frames = 0;
@@ -256,10 +259,14 @@ export class GenuineToken {
     return this.lastFrame;
   }
 
-  /** The display as the glass shows it (x right, y down): what the test's display reader reads. */
+  /**
+   * The display as the glass shows it (x right, y down) at the end of the last frame: what the
+   * test's display reader reads. A frame whose @D lines are still arriving is not mixed in (a
+   * code read half way through a redraw would be half the old code and half the new one).
+   */
   readonly glass = {
     isOn: () => this.displayOn,
-    pixel: (x: number, y: number) => ((this.ram[(y >> 3) * 128 + x] >> (y & 7)) & 1) === 1,
+    pixel: (x: number, y: number) => ((this.shown[(y >> 3) * 128 + x] >> (y & 7)) & 1) === 1,
   };
 
   /** Asks the harness through the doorbell (fake GPIO 26) for the heap figures. */
@@ -326,6 +333,7 @@ export class GenuineToken {
       } else if (harness.startsWith("@E ")) {
         const [, seconds, on, drawnAt] = harness.split(" ");
         this.displayOn = on === "1";
+        this.shown.set(this.ram);
         this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn, drawnAtMs: Number(drawnAt), bytes: this.taskBytes };
         this.taskBytes = 0;
         this.frames++;

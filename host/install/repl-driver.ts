@@ -193,7 +193,9 @@ export class ReplDriver {
     const text = await answer;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // The answer is one JSON array; anything after its closing bracket on the same line is
+      // the REPL's own chatter (seen on a loaded machine right after MAINTENANCE: `[1,0]"`).
+      parsed = JSON.parse(text.slice(0, text.lastIndexOf("]") + 1));
     } catch {
       throw new ReplError(`an answer that is not JSON: ${text.slice(0, 80)}`);
     }

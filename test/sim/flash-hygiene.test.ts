@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { MKEY, bootToken, totpProfile } from "./support.js";
+import { MKEY, ask, authFor, bootToken, sendRaw, totpProfile, wireFrame } from "./support.js";
 
 type Token = ReturnType<typeof bootToken>["token"];
 
@@ -59,28 +59,47 @@ describe("flash hygiene", () => {
 });
 
 describe("compaction, modelled as Espruino does it, with the power cut inside", () => {
-  it("a cut every 97 bytes through the wipe's compaction: never a record back, never a seed in a file", async () => {
+  async function provisionedTwice(secret: Uint8Array, firmwareInStorage: boolean) {
+    const rig = bootToken({ preinstallFirmware: firmwareInStorage ? "storage" : true });
+    await rig.client.provision("TS-1", MKEY, [totpProfile(secret)]);
+    await rig.client.provision("TS-1", MKEY, [totpProfile(secret)], MKEY);
+    await rig.client.request("NONCE"); // the counter file sits after the records' trash: it moves
+    return rig;
+  }
+
+  it("a cut at every byte of the wipe's compaction: never a record back, never a seed in a file", async () => {
     const secret = randomBytes(20);
-    const { token, client } = bootToken({ preinstallFirmware: "storage" });
-    await client.provision("TS-1", MKEY, [totpProfile(secret)]);
-    await client.provision("TS-1", MKEY, [totpProfile(secret)], MKEY);
-    const moved = token.flash.getStats().fileBytes; // at most what a compaction rewrites
+    /** An authorised WIPE sent by hand (a cut leaves no answer to wait for). */
+    const wipe = (token: Token, cutAfter?: number) => {
+      const nonce = ask(token, "NONCE").get("nonce")!;
+      if (cutAfter !== undefined) token.flash.armPowerCut(cutAfter);
+      return sendRaw(token, wireFrame(9, "WIPE", [["auth", authFor(MKEY, nonce, "WIPE", [])]]));
+    };
+    // What the compaction programs: what the WIPE programs after its two erase markers.
+    const probe = await provisionedTwice(secret, false);
+    const before = probe.token.flash.bytesWrittenTotal;
+    expect(wipe(probe.token)).toHaveLength(1);
+    expect(probe.token.flash.compactions).toBe(1);
+    const compactionBytes = probe.token.flash.bytesWrittenTotal - before - 1 - 8;
+    expect(compactionBytes).toBeGreaterThan(32);
     let cuts = 0;
-    for (let k = 0; k < moved; k += 97) {
-      const rig = bootToken({ preinstallFirmware: "storage" });
-      await rig.client.provision("TS-1", MKEY, [totpProfile(secret)]);
-      await rig.client.provision("TS-1", MKEY, [totpProfile(secret)], MKEY);
-      const compactionsBefore = rig.token.flash.compactions;
-      const wipe = rig.client.wipe(MKEY).catch((error: unknown) => error);
-      // Arm after the WIPE's erase markers: the cut falls inside the compaction.
-      rig.token.flash.armPowerCut(8 + k);
-      await wipe;
-      // Only cuts that fell inside the compaction count here (the power-cut suite has the rest).
-      if (rig.token.flash.compactions === compactionsBefore || !rig.token.flash.wasCut()) continue;
+    for (let k = 0; k < compactionBytes; k++) {
+      const rig = await provisionedTwice(secret, false);
+      expect(wipe(rig.token, 8 + k), `cut after ${k} bytes: no answer`).toEqual([]);
+      if (!rig.token.flash.wasCut() || rig.token.flash.compactions !== 1) continue;
       cuts++;
-      expect(filesHold(rig.token, secret), `cut after ${8 + k} bytes`).toBe(false);
+      expect(filesHold(rig.token, secret), `cut after ${k} bytes of the compaction`).toBe(false);
       expect(rig.token.flash.list().filter((n) => n.startsWith("tsrec"))).toEqual([]);
     }
-    expect(cuts).toBeGreaterThan(0);
+    expect(cuts).toBeGreaterThan(compactionBytes - 8);
+  });
+
+  it("the firmware, written before any record, is not moved by a wipe's compaction", async () => {
+    const rig = await provisionedTwice(randomBytes(20), true);
+    const moved = rig.token.flash.bytesCompacted;
+    await rig.client.wipe(MKEY);
+    expect(rig.token.flash.compactions).toBe(1);
+    expect(rig.token.flash.bytesCompacted - moved).toBeLessThan(1024);
+    expect(rig.token.flash.list()).toContain(".bootcde");
   });
 });

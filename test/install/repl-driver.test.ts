@@ -1,0 +1,37 @@
+/**
+ * The REPL driver's reading of answers, against a scripted device: a value is the JSON array
+ * the device prints, whatever REPL chatter follows it on the line; a cut answer is an error.
+ */
+import { describe, expect, it } from "vitest";
+import { Listeners, type Transport } from "../../host/transport/transport.js";
+import { ReplDriver, ReplError } from "../../host/install/repl-driver.js";
+
+/** A device that answers each evaluate line with `reply(id)`. */
+function scripted(reply: (id: number) => string): Transport {
+  const data = new Listeners<string>();
+  return {
+    description: "scripted",
+    write: async (text) => {
+      const match = /JSON\.stringify\(\[(\d+),/.exec(text);
+      if (match) setImmediate(() => data.emit(reply(Number(match[1]))));
+    },
+    onData: (listener) => data.add(listener),
+    onClose: () => () => undefined,
+    close: async () => undefined,
+  };
+}
+
+describe("ReplDriver.evaluate", () => {
+  it("takes the JSON array and ignores the REPL's chatter after it on the same line", async () => {
+    const driver = new ReplDriver(scripted((id) => `=[${id},0]"\r\n>`), { timeoutMs: 1000 });
+    expect(await driver.evaluate("0")).toBe(0);
+    const objects = new ReplDriver(scripted((id) => `=[${id},{"a":[1,2]}]\r\n`), { timeoutMs: 1000 });
+    expect(await objects.evaluate("x")).toEqual({ a: [1, 2] });
+  });
+
+  it("a cut answer is an error that quotes it", async () => {
+    const driver = new ReplDriver(scripted((id) => `=[${id},{"a":1\r\n`), { timeoutMs: 1000 });
+    await expect(driver.evaluate("x")).rejects.toThrow(ReplError);
+    await expect(new ReplDriver(scripted((id) => `=[${id},{"a":1\r\n`), { timeoutMs: 1000 }).evaluate("x")).rejects.toThrow(/not JSON: \[\d+,\{"a":1/);
+  });
+});
