@@ -24,6 +24,7 @@ import { SimButton } from "./devices/button.js";
 import { PowerCutError, SimFlash } from "./devices/flash.js";
 import { createEspruinoEnvironment, type EspruinoEnvironment } from "./espruino-env.js";
 import { artifactPath } from "../../host/paths.js";
+import { lieToFirmware, lieToHost, type Lie, type LineRewriter } from "./liar.js";
 
 export const FIRMWARE_BUNDLE = "dist/espruino/tokensmith-firmware.js";
 /** The Storage file Espruino runs at boot. */
@@ -67,6 +68,8 @@ export interface SimTokenOptions {
    * nothing (what an attacker would hope for): E.hwRand's fixed sequence is then all there is.
    */
   hardwareRng?: "noise" | "none";
+  /** A token that lies (hardware/sim/liar.ts): for the host's refusal paths. Default: none. */
+  lie?: Lie;
 }
 
 export type PowerState = "off" | "running" | "sleeping";
@@ -78,7 +81,9 @@ export class SimulatedToken extends EventEmitter {
   readonly display = new Ssd1306();
   readonly button: SimButton;
   readonly flash: SimFlash;
-  readonly options: Required<Omit<SimTokenOptions, "flashFile" | "flashCapacity" | "radiosOn">>;
+  readonly options: Required<Omit<SimTokenOptions, "flashFile" | "flashCapacity" | "radiosOn" | "lie">>;
+  /** The lie between the UART and the firmware, both ways (null: an honest token). */
+  private readonly lies: { in: LineRewriter; out: LineRewriter } | null;
   /** The radios' flags (NVS: they survive power cycles). */
   readonly radios: { ble: boolean; wifi: boolean };
   /** What the last boot ran: ".bootcde", another Storage file (load(name)), "preinstalled" or "repl". */
@@ -107,6 +112,7 @@ export class SimulatedToken extends EventEmitter {
       hardwareRng: options.hardwareRng ?? "noise",
     };
     this.radios = { ble: options.radiosOn === true, wifi: options.radiosOn === true };
+    this.lies = options.lie ? { in: lieToFirmware(options.lie), out: lieToHost(options.lie) } : null;
     this.firmware = readFileSync(this.options.firmwareFile, "utf8");
     this.clock = new VirtualClock(this.options.rtcUnixSeconds * 1000);
     this.rtc = new Ds3231(this.clock, { unixSeconds: this.options.rtcUnixSeconds, driftPpm: this.options.driftPpm });
@@ -179,7 +185,7 @@ export class SimulatedToken extends EventEmitter {
   /** Host -> token bytes on the console UART. */
   sendToToken(text: string): void {
     if (this.state !== "running" || this.env === null) return;
-    this.env.receive(text);
+    this.env.receive(this.lies === null ? text : this.lies.in.push(text));
     this.checkPowerCut();
   }
 
@@ -213,7 +219,9 @@ export class SimulatedToken extends EventEmitter {
       buttonPin: this.options.buttonPin,
       nativeCrypto: this.options.nativeCrypto,
       deviceId: this.options.deviceId,
-      uartOut: (text) => {
+      uartOut: (raw) => {
+        const text = this.lies === null ? raw : this.lies.out.push(raw);
+        if (text === "") return;
         this.uartLog.push(text);
         this.emit("uart", text);
       },

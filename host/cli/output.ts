@@ -7,6 +7,7 @@ import { TransportError } from "../transport/transport.js";
 import { TokenError } from "../device/client.js";
 import { ProvisionError } from "../provision/provision-token.js";
 import { PortListingError } from "../device/discover.js";
+import { IdentityError } from "../device/maintenance.js";
 import { ExportError } from "../export/types.js";
 
 /** Exit codes (documented in the README and in `tokensmith --help`). */
@@ -46,6 +47,8 @@ export function printJson(value: unknown): void {
 
 /** The exit code for an error, and whether it is one we explain (not a bug). */
 export function classify(error: unknown): { code: number; known: boolean } {
+  // A device that is not the token it claims: the work failed (checked before InputError, its base).
+  if (error instanceof IdentityError) return { code: EXIT.failed, known: true };
   if (error instanceof InputError || error instanceof ExportError) return { code: EXIT.usage, known: true };
   if (error instanceof PortListingError) return { code: EXIT.usage, known: true };
   if (error instanceof TransportError) return { code: EXIT.unreachable, known: true };
