@@ -9,6 +9,7 @@
  *   dist/node/                           the Node build of shared/ and host/ (tsc)
  */
 import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { BUILD_STAMP } from "./freshness.js";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -112,6 +113,8 @@ async function main(): Promise<void> {
   await buildEspruinoFirmware();
   buildLuaCore();
   buildNode();
+  // Last: its time says every artifact above is from the sources as they were (freshness.ts).
+  writeFileSync(path.join(root, BUILD_STAMP), new Date().toISOString() + "\n");
 }
 
 main().catch((error) => {
