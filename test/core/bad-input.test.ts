@@ -23,6 +23,16 @@ const table: Array<[string, Case, { ok: boolean; value?: string; error?: string 
   ["Base32 padding in the middle", cases.base32ToBytes("MY==MZXQ"), E("Base32 padding '=' may only come at the end, but 'M' at position 5 follows it")],
   ["Base32 impossible length", cases.base32ToBytes("MZXW6YTBO"), E("Base32 length 9 is not a whole number of bytes (a character is missing or extra)")],
   ["Base32 non-zero leftover bits", cases.base32ToBytes("MZXW7"), E("Base32 ends with non-zero leftover bits: the key looks truncated or mistyped")],
+  // Every length of a final group (RFC 4648 section 6): 2, 4, 5 and 7 symbols carry 1 to 4
+  // bytes (the RFC's own "foobar" vectors); 1, 3 and 6 cannot end a Base32 text.
+  ["Base32 final group of 1", cases.base32ToBytes("MZXW6YTBO"), E("Base32 length 9 is not a whole number of bytes (a character is missing or extra)")],
+  ["Base32 final group of 2", cases.base32ToBytes("MZXW6YTBMY"), OK("666f6f626166")],
+  ["Base32 final group of 3", cases.base32ToBytes("MZXW6YTBMZX"), E("Base32 length 11 is not a whole number of bytes (a character is missing or extra)")],
+  ["Base32 final group of 4", cases.base32ToBytes("MZXW6YTBMZXQ"), OK("666f6f6261666f")],
+  ["Base32 final group of 5", cases.base32ToBytes("MZXW6YTBMZXW6"), OK("666f6f6261666f6f")],
+  ["Base32 final group of 6", cases.base32ToBytes("MZXW6YTBMZXW6Y"), E("Base32 length 14 is not a whole number of bytes (a character is missing or extra)")],
+  ["Base32 final group of 7", cases.base32ToBytes("MZXW6YTBMZXW6YQ"), OK("666f6f6261666f6f62")],
+  ["Base32 final group of 6, padded", cases.base32ToBytes("MZXW6Y=="), E("Base32 length 6 is not a whole number of bytes (a character is missing or extra)")],
   ["pasted Base32: lowercase, spaces, dashes, no padding", cases.base32ToBytes("mzxw 6ytb-oi"), OK("666f6f626172")],
   ["empty secret", cases.hotp("", 0, 6, "SHA1"), E("the secret is empty")],
   ["secret of separators only", cases.totp(" - ", 59, 30, 6, "SHA1"), E("the secret is empty")],
