@@ -13,7 +13,7 @@
  * with the bundle installed, so suites that are not about installing need no install step.
  */
 import { EventEmitter } from "node:events";
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import { VirtualClock } from "./virtual-clock.js";
@@ -43,6 +43,10 @@ export interface SimTokenOptions {
   flashFile?: string;
   /** Flash size in bytes. */
   flashCapacity?: number;
+  /**
+   * The chip id HELLO reports (getSerial()). Default: the one a flash file recorded, else a
+   * random one in Espressif's address block: two simulated tokens are two boards.
+   */
   deviceId?: string;
   /** The button pin (Espruino name), as in hardware/boards/esp32-devkit/board.json. */
   buttonPin?: string;
@@ -74,6 +78,11 @@ export interface SimTokenOptions {
 
 export type PowerState = "off" | "running" | "sleeping";
 
+/** A chip id like an ESP32's getSerial(): an Espressif MAC prefix and three random bytes. */
+export function randomChipId(): string {
+  return "246f28" + randomBytes(3).toString("hex");
+}
+
 export class SimulatedToken extends EventEmitter {
   readonly clock: VirtualClock;
   readonly bus = new I2cBus();
@@ -101,12 +110,15 @@ export class SimulatedToken extends EventEmitter {
 
   constructor(options: SimTokenOptions = {}) {
     super();
+    this.flash = options.flashFile ? SimFlash.loadOrCreate(options.flashFile, options.flashCapacity) : new SimFlash({ capacityBytes: options.flashCapacity });
+    // Every board its own chip id; one kept in a flash file stays the same board.
+    this.flash.chipId = options.deviceId ?? this.flash.chipId ?? randomChipId();
     this.options = {
       firmwareFile: options.firmwareFile ?? artifactPath(FIRMWARE_BUNDLE),
       nativeCrypto: options.nativeCrypto ?? true,
       rtcUnixSeconds: options.rtcUnixSeconds ?? Math.floor(Date.now() / 1000),
       driftPpm: options.driftPpm ?? 0,
-      deviceId: options.deviceId ?? "3c71bf0a1e24",
+      deviceId: this.flash.chipId,
       buttonPin: options.buttonPin ?? "D27",
       preinstallFirmware: options.preinstallFirmware ?? true,
       hardwareRng: options.hardwareRng ?? "noise",
@@ -117,7 +129,6 @@ export class SimulatedToken extends EventEmitter {
     this.clock = new VirtualClock(this.options.rtcUnixSeconds * 1000);
     this.rtc = new Ds3231(this.clock, { unixSeconds: this.options.rtcUnixSeconds, driftPpm: this.options.driftPpm });
     this.button = new SimButton(this.clock);
-    this.flash = options.flashFile ? SimFlash.loadOrCreate(options.flashFile, options.flashCapacity) : new SimFlash({ capacityBytes: options.flashCapacity });
     if (this.options.preinstallFirmware === "storage" && this.flash.read(BOOT_FILE) === undefined) {
       const { bytesWrittenTotal, writeCalls } = this.flash;
       this.flash.write(BOOT_FILE, this.firmware);

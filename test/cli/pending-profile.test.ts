@@ -11,13 +11,14 @@ import { cleanupHomes, newHome, readDuoFile, runCli } from "./support.js";
 
 afterAll(cleanupHomes);
 
-const SIM_CHIP = "3c71bf0a1e24"; // the chip id of `--port sim`
-
 describe("provision on a chip with an unfinished provisioning", () => {
   it("refuses a different profile, changes nothing, and finishes when run as recorded", async () => {
     const home = newHome("pending");
     const ledgerPath = path.join(home, "ledger.sqlite");
     const out = path.join(home, "duo.txt");
+    // `--port sim` is one board per data directory: its chip id is kept with its flash.
+    const SIM_CHIP = JSON.parse((await runCli(["info", "--port", "sim", "--json"], { home })).stdout).id;
+    expect(SIM_CHIP).toMatch(/^[0-9a-f]{12}$/);
     const ledger = openLedger(ledgerPath);
     ledger.recordPending("PEND-1", null, { label: "tokensmith", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, counter: 0 }, {
       managementKey: randomBytes(16),

@@ -83,6 +83,8 @@ interface Snapshot {
   format: "tokensmith-simflash";
   version: 1;
   capacityBytes: number;
+  /** The chip id of the board this flash belongs to (absent in snapshots of older simulators). */
+  chipId?: string;
   entries: Array<{ name: string; size: number; live: boolean; data: string }>;
 }
 
@@ -117,6 +119,11 @@ export class SimFlash {
   bytesWrittenTotal = 0;
   /** write() calls since construction or load. */
   writeCalls = 0;
+  /**
+   * The chip id of the board this flash is soldered to: a snapshot keeps it, so a simulated
+   * token kept in a file is the same board (the same HELLO id) from run to run.
+   */
+  chipId: string | undefined;
   /** Compactions run, and bytes they moved. */
   compactions = 0;
   bytesCompacted = 0;
@@ -280,6 +287,7 @@ export class SimFlash {
       format: "tokensmith-simflash",
       version: 1,
       capacityBytes: this.capacityBytes,
+      ...(this.chipId !== undefined ? { chipId: this.chipId } : {}),
       entries: this.entries.map((e) => ({ name: e.name, size: e.size, live: e.live, data: Buffer.from(e.data).toString("base64") })),
     };
     const tmp = `${file}.tmp-${process.pid}`;
@@ -305,6 +313,7 @@ export class SimFlash {
     const snapshot = JSON.parse(readFileSync(file, "utf8")) as Snapshot;
     if (snapshot.format !== "tokensmith-simflash" || snapshot.version !== 1) throw new Error(`${file}: not a SimFlash snapshot`);
     const flash = new SimFlash({ ...options, capacityBytes: snapshot.capacityBytes, file });
+    flash.chipId = typeof snapshot.chipId === "string" ? snapshot.chipId : undefined;
     flash.entries = snapshot.entries.map((e) => {
       const data = new Uint8Array(Buffer.from(e.data, "base64"));
       if (data.length !== e.size) throw new Error(`${file}: entry "${e.name}" has ${data.length} bytes, expected ${e.size}`);

@@ -21,8 +21,9 @@ export function registerSim(program: Command): void {
     .option("--drift <ppm>", "DS3231 drift in parts per million", "0")
     .option("--rtc-time <unix-seconds>", "the DS3231's time at start (default: now)")
     .option("--no-display", "do not draw the display in the terminal")
+    .option("--chip-id <hex>", "the chip id HELLO reports, 12 lowercase hex digits (default: random, or the one kept in --flash)")
     .option("--bare", "a bare ESP32 with Espruino and no tokensmith firmware yet (its REPL on the UART): for tokensmith install")
-    .action(async (options: { listen: string; speed: string; crypto: boolean; flash?: string; drift: string; rtcTime?: string; display: boolean; bare?: boolean }) => {
+    .action(async (options: { listen: string; speed: string; crypto: boolean; flash?: string; drift: string; rtcTime?: string; display: boolean; bare?: boolean; chipId?: string }) => {
       if (!existsSync(artifactPath("dist/espruino/tokensmith-firmware.js"))) throw new InputError("the firmware is not built: run `npm run build` first");
       const speed = Number(options.speed);
       const drift = Number(options.drift);
@@ -30,6 +31,7 @@ export function registerSim(program: Command): void {
       if (!(speed > 0 && speed <= 10000)) throw new InputError("--speed must be a number from 0 (exclusive) to 10000");
       if (!Number.isFinite(drift) || Math.abs(drift) > 1000) throw new InputError("--drift must be parts per million, -1000 to 1000");
       if (rtc !== undefined && !(Number.isInteger(rtc) && rtc >= 0 && rtc < 2 ** 32)) throw new InputError("--rtc-time must be whole Unix seconds");
+      if (options.chipId !== undefined && !/^[0-9a-f]{12}$/.test(options.chipId)) throw new InputError("--chip-id must be 12 lowercase hex digits, like 246f28a1b2c3");
       let address: { host: string; port: number };
       try {
         address = parseListenAddress(options.listen);
@@ -42,6 +44,7 @@ export function registerSim(program: Command): void {
           speed,
           nativeCrypto: options.crypto,
           flashFile: options.flash,
+          deviceId: options.chipId,
           driftPpm: drift,
           rtcUnixSeconds: rtc,
           drawDisplay: options.display,
