@@ -519,6 +519,27 @@ export class Ledger {
     });
   }
 
+  /**
+   * Gives up on a token: marks it wiped (its management key and escrowed seed erased); its
+   * serial is never reused. A pending token (broken, lost mid-batch) is forgotten as asked, so
+   * its batch can finish with another; a provisioned one only with `force` (lost, or erased
+   * outside tokensmith): without it, the key of a live token is kept and `tokensmith wipe` is
+   * the way.
+   */
+  forget(serial: string, options: { force?: boolean } = {}, at: number = nowSeconds()): void {
+    this.write(() => {
+      const row = this.db.prepare("SELECT * FROM tokens WHERE serial = ?").get(serial) as TokenRow | undefined;
+      if (!row) throw new LedgerError(`${serial} is not in ${this.path}`);
+      if (row.state === "wiped") throw new LedgerError(`${serial} is already wiped`);
+      if (row.state === "provisioned" && options.force !== true) {
+        throw new LedgerError(`${serial} is provisioned: wipe the token with tokensmith wipe, or (if it is lost or was erased elsewhere) add --force`);
+      }
+      this.db
+        .prepare("UPDATE tokens SET state = 'wiped', wiped_at_ms = ?, management_key = NULL, management_key_sealed = 0, escrow = NULL WHERE serial = ?")
+        .run(toMs(at), serial);
+    });
+  }
+
   private row(serial: string): TokenRow {
     const row = this.db.prepare("SELECT * FROM tokens WHERE serial = ?").get(serial) as TokenRow | undefined;
     if (!row) throw new LedgerError(`serial ${serial} is not in the ledger`);

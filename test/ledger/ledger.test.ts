@@ -286,3 +286,41 @@ describe("clock syncs and drift", () => {
     expect(() => ledger.recordClockSync("TS-404", 0, false, t0)).toThrow("serial TS-404 is not in the ledger");
   });
 });
+
+describe("forget: the rules for giving up on a token live in the ledger", () => {
+  const MK = new Uint8Array(32).fill(7);
+
+  function withTokens() {
+    const ledger = tempLedger();
+    ledger.recordPending("P-1", null, TOTP, { managementKey: MK, tokenId: "246f28000001", at: 1000 });
+    ledger.recordPending("L-1", null, TOTP, { managementKey: MK, tokenId: "246f28000002", at: 1000 });
+    ledger.recordProvisioned("L-1", { tokenId: "246f28000002", firmware: "0.1.0", managementKey: MK, at: 1001 });
+    return ledger;
+  }
+
+  it("a pending token is forgotten: wiped, its key erased", () => {
+    const ledger = withTokens();
+    ledger.forget("P-1", {}, 2000);
+    expect(ledger.getToken("P-1")!.state).toBe("wiped");
+    expect(ledger.managementKey("P-1")).toBeNull();
+  });
+
+  it("a provisioned token is refused without force and left exactly as it was; with force it is retired", () => {
+    const ledger = withTokens();
+    const before = ledger.getToken("L-1");
+    expect(() => ledger.forget("L-1")).toThrow(LedgerError);
+    expect(() => ledger.forget("L-1")).toThrow(/L-1 is provisioned: wipe the token with tokensmith wipe, or .* add --force/);
+    expect(ledger.getToken("L-1")).toEqual(before);
+    expect(Buffer.from(ledger.managementKey("L-1")!)).toEqual(Buffer.from(MK));
+    ledger.forget("L-1", { force: true }, 2000);
+    expect(ledger.getToken("L-1")!.state).toBe("wiped");
+    expect(ledger.managementKey("L-1")).toBeNull();
+  });
+
+  it("an unknown or already wiped serial is refused", () => {
+    const ledger = withTokens();
+    expect(() => ledger.forget("NOPE-1")).toThrow(/NOPE-1 is not in /);
+    ledger.forget("P-1");
+    expect(() => ledger.forget("P-1")).toThrow(/P-1 is already wiped/);
+  });
+});

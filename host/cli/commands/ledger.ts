@@ -76,11 +76,7 @@ export function registerLedger(program: Command): void {
     .action(async (serial: string, o: { ledger?: string; force?: boolean }) => {
       const book = await openLedgerFor(o.ledger, false);
       try {
-        const token = book.getToken(serial);
-        if (!token) throw new InputError(`${serial} is not in ${book.path}`);
-        if (token.state === "wiped") throw new InputError(`${serial} is already wiped`);
-        if (token.state === "provisioned" && !o.force) throw new InputError(`${serial} is provisioned: wipe the token with tokensmith wipe, or (if it is lost or was erased elsewhere) add --force`);
-        book.markWiped(serial);
+        book.forget(serial, { force: o.force === true });
         printLine(`${serial} forgotten (marked wiped)`);
       } finally {
         book.close();
