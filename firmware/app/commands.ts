@@ -10,6 +10,7 @@ import { hmacText, prepareHmacKey } from "../../shared/otp/hmac.js";
 import { SHA256, byteString } from "../../shared/otp/hash.js";
 import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
 import { parseWhole } from "../../shared/codec/decimal.js";
+import { isSerial } from "../../shared/serial.js";
 import { Frame, MAX_FRAME_BYTES, PROTOCOL_VERSION, addField, decodeFrame, encodeFrame, fieldValue } from "../../shared/protocol/frame.js";
 import { LineReader, newLineReader, pushChunk } from "../../shared/protocol/line-reader.js";
 import {
@@ -76,17 +77,6 @@ function isHexText(text: string): boolean {
     }
   }
   return (text.length & 1) === 0;
-}
-
-function isSerialText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95;
-    if (!ok) {
-      return false;
-    }
-  }
-  return text.length >= 1 && text.length <= 32;
 }
 
 /**
@@ -305,7 +295,7 @@ function provision(session: Session, frame: Frame): Frame {
     }
   }
   const serial = fieldValue(frame, "serial");
-  if (serial === null || !isSerialText(serial)) {
+  if (serial === null || !isSerial(serial)) {
     return fault(frame.seq, ERR_BAD_ARGUMENT, "serial must be 1 to 32 of A-Z a-z 0-9 . _ -");
   }
   const mkey = fieldValue(frame, "mkey");

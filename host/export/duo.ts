@@ -4,6 +4,7 @@
  * The administrator picks a token type and pastes `serial,secret_hex[,third]` lines, one type
  * at a time (shared/reference/IMPORT-FORMATS.md). Duo is SHA-1 only, 6 or 8 digits, 30 or 60 s.
  */
+import { MAX_SERIAL_LENGTH, isSerial } from "../../shared/serial.js";
 import {
   basicProblems,
   duplicateProblems,
@@ -52,18 +53,19 @@ function serialProblems(token: ExportToken): string[] {
   if (startsLikeFormula(serial)) {
     return [`${t()}: the serial starts with '${serial.charAt(0)}', which spreadsheets run as a formula; ${fix}, starting with a letter or digit`];
   }
+  if (!isSerial(serial)) return [`${t()}: not a token's serial (1 to ${MAX_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -, the rule the token and the ledger keep); ${fix}`];
   return [];
 }
 
 const NO_PROBLEMS: string[] = [];
-/** The serials the reference recommends; anything else takes the full (message-building) check. */
-const PLAIN_SERIAL = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,127}$/;
 
 /** A strict subset of what duoProblems accepts, without building anything (100,000-token exports). */
 function plainlyFine(token: ExportToken): boolean {
   return (
     typeof token.serial === "string" &&
-    PLAIN_SERIAL.test(token.serial) &&
+    isSerial(token.serial) &&
+    token.serial.charCodeAt(0) !== 45 && // '-' would start a formula
+
     token.algorithm === "SHA1" &&
     (token.digits === 6 || token.digits === 8) &&
     token.secret instanceof Uint8Array &&

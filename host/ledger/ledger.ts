@@ -33,6 +33,7 @@ import {
   type ScryptCost,
 } from "./escrow.js";
 import { LEDGER_APPLICATION_ID, MIGRATIONS } from "./schema.js";
+import { MAX_SERIAL_LENGTH, isSerial, isSerialPrefix } from "../../shared/serial.js";
 
 export class LedgerError extends Error {
   override name = "LedgerError";
@@ -140,9 +141,6 @@ export interface LedgerOptions {
   busyTimeoutMs?: number;
 }
 
-const SERIAL_PATTERN = /^[\x21-\x7e]{1,64}$/;
-/** Letters, digits, '.', '_', '-'; not ending in a digit, so prefix + number parses one way. */
-const PREFIX_PATTERN = /^[A-Za-z0-9._-]{0,31}[A-Za-z._-]$/;
 const VERIFIER_PLAINTEXT = Buffer.from("tokensmith escrow verifier v1", "utf8");
 const VERIFIER_AAD = "tokensmith:escrow-verifier";
 const META_ESCROW_VERIFIER = "escrow_verifier";
@@ -352,11 +350,13 @@ export class Ledger {
    * padded to `width` digits: "TS-" -> "TS-000001". Never reused, also across processes.
    */
   reserveSerials(prefix: string, count: number, width = 6): string[] {
-    if (!PREFIX_PATTERN.test(prefix)) {
-      throw new LedgerError(`serial prefix "${prefix}": use 1-32 letters, digits, '.', '_' or '-', not ending in a digit (e.g. "TS-")`);
+    if (!Number.isInteger(width) || width < 1 || width > 12) throw new LedgerError(`serial width ${width}: give 1 to 12 digits`);
+    if (!isSerialPrefix(prefix, width)) {
+      throw new LedgerError(
+        `serial prefix "${prefix}": use 1-${MAX_SERIAL_LENGTH - width} letters, digits, '.', '_' or '-', not ending in a digit (e.g. "TS-"), so that prefix and ${width} digits make a serial`,
+      );
     }
     if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new LedgerError(`cannot reserve ${count} serials: give a whole number from 1 to 100000`);
-    if (!Number.isInteger(width) || width < 1 || width > 12) throw new LedgerError(`serial width ${width}: give 1 to 12 digits`);
     return this.write(() => {
       const counter = (this.db.prepare("SELECT last_number FROM serial_counters WHERE prefix = ?").pluck().get(prefix) as number | undefined) ?? 0;
       const inTokens =
@@ -657,8 +657,8 @@ export function hashSerials(serials: readonly string[]): string {
 }
 
 function checkSerial(serial: string): void {
-  if (typeof serial !== "string" || !SERIAL_PATTERN.test(serial)) {
-    throw new LedgerError(`serial ${JSON.stringify(serial)}: use 1-64 printable ASCII characters without spaces`);
+  if (typeof serial !== "string" || !isSerial(serial)) {
+    throw new LedgerError(`serial ${JSON.stringify(serial)}: a token's serial is 1 to ${MAX_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -`);
   }
 }
 

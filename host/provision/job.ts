@@ -12,6 +12,7 @@
  * A failure at any point leaves a pending row that a re-run resumes: the same chip gets the
  * same serial and management key, and the same seed when its line was already written.
  */
+import { MAX_SERIAL_LENGTH, SERIAL_NUMBER_DIGITS, firstBadSerialCharacter, isSerial, isSerialPrefix } from "../../shared/serial.js";
 import type { Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
 import type { TokenClient } from "../device/client.js";
 import type { ExportToken } from "../export/types.js";
@@ -58,11 +59,8 @@ export function requireSeedDestination(settings: Pick<JobSettings, "importFile" 
   settings.importFile?.preflight();
 }
 
-/** What a token accepts as its serial (firmware/app/commands.ts isSerialText). */
-const TOKEN_SERIAL_CHARACTER = /[A-Za-z0-9._-]/;
-export const MAX_TOKEN_SERIAL_LENGTH = 32;
-/** Digits a batch appends to its prefix (Ledger.reserveSerials' default width). */
-export const SERIAL_NUMBER_DIGITS = 6;
+export { SERIAL_NUMBER_DIGITS };
+export const MAX_TOKEN_SERIAL_LENGTH = MAX_SERIAL_LENGTH;
 
 /**
  * Refuses, before any token or ledger is touched, a serial the token would refuse: 1 to 32 of
@@ -71,12 +69,14 @@ export const SERIAL_NUMBER_DIGITS = 6;
 export function checkTokenSerial(serial: string, what = "serial"): void {
   const allowed = `a token's serial is 1 to ${MAX_TOKEN_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -`;
   if (serial.length === 0) throw new InputError(`the ${what} is empty: ${allowed}`);
-  const chars = [...serial];
-  const bad = chars.findIndex((c) => !TOKEN_SERIAL_CHARACTER.test(c));
+  const bad = firstBadSerialCharacter(serial);
   if (bad >= 0) {
-    throw new InputError(`the ${what} ${JSON.stringify(serial)} has ${JSON.stringify(chars[bad])} at position ${bad + 1}: ${allowed}; choose another`);
+    // Name the character, not the UTF-16 half of one.
+    const character = String.fromCodePoint(serial.codePointAt(bad)!);
+    const position = [...serial.slice(0, bad)].length + 1;
+    throw new InputError(`the ${what} ${JSON.stringify(serial)} has ${JSON.stringify(character)} at position ${position}: ${allowed}; choose another`);
   }
-  if (serial.length > MAX_TOKEN_SERIAL_LENGTH) throw new InputError(`the ${what} ${JSON.stringify(serial)} is ${serial.length} characters: ${allowed}`);
+  if (!isSerial(serial)) throw new InputError(`the ${what} ${JSON.stringify(serial)} is ${serial.length} characters: ${allowed}`);
 }
 
 /** A serial prefix: token serial characters, not ending in a digit, room for the number. */
@@ -84,7 +84,7 @@ export function checkSerialPrefix(prefix: string): void {
   const room = MAX_TOKEN_SERIAL_LENGTH - SERIAL_NUMBER_DIGITS;
   checkTokenSerial(prefix, "serial prefix");
   if (prefix.length > room) throw new InputError(`the serial prefix ${JSON.stringify(prefix)} is ${prefix.length} characters: at most ${room}, so that prefix and ${SERIAL_NUMBER_DIGITS} digits fit the token's ${MAX_TOKEN_SERIAL_LENGTH}`);
-  if (/[0-9]$/.test(prefix)) throw new InputError(`the serial prefix ${JSON.stringify(prefix)} ends in a digit: end it in a letter, '.', '_' or '-' (e.g. "TS-") so that serials read one way`);
+  if (!isSerialPrefix(prefix, SERIAL_NUMBER_DIGITS)) throw new InputError(`the serial prefix ${JSON.stringify(prefix)} ends in a digit: end it in a letter, '.', '_' or '-' (e.g. "TS-") so that serials read one way`);
 }
 
 /** After this many failures in a row the batch stops: something is wrong beyond one token. */
