@@ -87,3 +87,26 @@ describe("the escrow blob, version 1 (host/ledger/escrow.ts)", () => {
     expect(() => openSeed(known, "wrong", serial)).toThrow();
   });
 });
+
+describe("a flash holding a record of format version 1, as `install` keeps it", () => {
+  it("today's firmware boots from it: the serial, the labels, and RFC 6238's code on the display", async () => {
+    const { SimulatedToken } = await import("../../hardware/sim/token.js");
+    const { readCode } = await import("../sim/display-reader.js");
+    const { generateSync } = await import("otplib");
+    // One TOTP profile with RFC 6238's SHA-1 seed, the record built by hand as above.
+    const seed = "12345678901234567890";
+    const payload = field("TS-000077") + field("\x01".repeat(16)) + word(0) + byte(1) + field("RFC") + byte(0) + byte(0) + byte(8) + short(30) + word(0) + field(seed);
+    const body = "TSR1" + byte(1) + word(3) + short(payload.length) + payload;
+    const time = 2000000000; // RFC 6238's test time 2000000000: 69279037 with 8 digits
+    const token = new SimulatedToken({ rtcUnixSeconds: time });
+    token.flash.write("tsrec.a", body + crc(body));
+    token.powerOn();
+    const { ask } = await import("../sim/support.js");
+    const hello = ask(token, "HELLO");
+    expect([hello.get("serial"), hello.get("state"), hello.get("label1")]).toEqual(["TS-000077", "ready", "RFC"]);
+    token.press();
+    token.advanceMs(300);
+    expect(readCode(token.display)).toBe("69279037");
+    expect(generateSync({ secret: new TextEncoder().encode(seed), epoch: time, digits: 8 })).toBe("69279037");
+  });
+});
