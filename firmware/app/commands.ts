@@ -6,7 +6,7 @@
  * written, and anything thrown while running a command becomes an error answer. No answer
  * carries a secret, and error messages never echo a secret field's value.
  */
-import { hmacText, prepareHmacKey } from "../../shared/otp/hmac.js";
+import { HmacKey, hmacText, prepareHmacKey } from "../../shared/otp/hmac.js";
 import { SHA256, byteString } from "../../shared/otp/hash.js";
 import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
 import { parseWhole } from "../../shared/codec/decimal.js";
@@ -79,6 +79,11 @@ function isHexText(text: string): boolean {
   return (text.length & 1) === 0;
 }
 
+/** The management key, prepared for HMAC-SHA-256 (auth checks and its VERIFY proof). */
+function managementKeyHmac(record: TokenRecord): HmacKey {
+  return prepareHmacKey(SHA256, record.managementKey, null);
+}
+
 /**
  * Checks `auth` against the outstanding nonce (used up either way). Returns "" when
  * authorised, else the error code.
@@ -94,8 +99,7 @@ function checkAuth(session: Session, frame: Frame): string {
   if (record === null || nonce === "") {
     return ERR_AUTH_FAILED;
   }
-  const key = prepareHmacKey(SHA256, record.managementKey, null);
-  const expected = bytesToHex(hmacText(key, authMessage(nonce, frame)));
+  const expected = bytesToHex(hmacText(managementKeyHmac(record), authMessage(nonce, frame)));
   return sameText(expected, auth) ? "" : ERR_AUTH_FAILED;
 }
 
@@ -363,7 +367,7 @@ function verify(session: Session, frame: Frame): Frame {
   if (index < 0 || index > record.profiles.length) {
     return fault(frame.seq, ERR_BAD_ARGUMENT, "profile must be 0 (the management key) to " + String(record.profiles.length));
   }
-  const key = index === 0 ? prepareHmacKey(SHA256, record.managementKey, null) : profileKey(token, index - 1);
+  const key = index === 0 ? managementKeyHmac(record) : profileKey(token, index - 1);
   const answer = okFrame(frame.seq);
   addField(answer, "mac", bytesToHex(hmacText(key, VERIFY_PREFIX + hostNonce)));
   addField(answer, "time", String(token.hal.nowSeconds()));
@@ -379,6 +383,12 @@ function wipe(session: Session, frame: Frame): Frame {
       return authError(frame.seq, authCode, "WIPE");
     }
   }
+  return eraseRecords(session, frame);
+}
+
+/** Erases the records (wipeRecords), shows the unprovisioned screen, answers OK. */
+function eraseRecords(session: Session, frame: Frame): Frame {
+  const token = session.token;
   wipeRecords(token.hal);
   reloadRecord(token);
   token.screen = "";
@@ -398,11 +408,7 @@ function factoryReset(session: Session, frame: Frame): Frame {
     return fault(frame.seq, ERR_NOT_ALLOWED, "hold the token's button while sending FACTORY_RESET: it erases every seed and key");
   }
   session.nonce = "";
-  wipeRecords(token.hal);
-  reloadRecord(token);
-  token.screen = "";
-  showCurrentScreen(token, false);
-  return okFrame(frame.seq);
+  return eraseRecords(session, frame);
 }
 
 function reboot(session: Session, frame: Frame): Frame {
