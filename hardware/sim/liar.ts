@@ -47,32 +47,26 @@ export class LineRewriter {
   }
 }
 
-/** What the host sends, as the lying token's firmware receives it. */
-export function lieToFirmware(lie: Lie): LineRewriter {
+/** Changes the last hex digit of field `key` in frames of `verb`, for `lie` only. */
+function lying(lie: Lie, wanted: Lie, verb: string, key: string): LineRewriter {
   return new LineRewriter((line) =>
-    lie !== "seed"
+    lie !== wanted
       ? line
-      : rewrite(line, (keys, values, verb) => {
-          const at = keys.indexOf("p1_secret");
-          if (verb !== "PROVISION" || at < 0 || values[at].length === 0) return false;
-          const secret = values[at];
-          values[at] = secret.slice(0, -1) + otherHexDigit(secret.slice(-1));
+      : rewrite(line, (keys, values, frameVerb) => {
+          const at = keys.indexOf(key);
+          if (frameVerb !== verb || at < 0 || values[at].length === 0) return false;
+          values[at] = values[at].slice(0, -1) + otherHexDigit(values[at].slice(-1));
           return true;
         }),
   );
 }
 
+/** What the host sends, as the lying token's firmware receives it. */
+export function lieToFirmware(lie: Lie): LineRewriter {
+  return lying(lie, "seed", "PROVISION", "p1_secret");
+}
+
 /** What the firmware answers, as the lying token sends it. */
 export function lieToHost(lie: Lie): LineRewriter {
-  return new LineRewriter((line) =>
-    lie !== "mac"
-      ? line
-      : rewrite(line, (keys, values, verb) => {
-          const at = keys.indexOf("mac");
-          if (verb !== "OK" || at < 0) return false;
-          const mac = values[at];
-          values[at] = mac.slice(0, -1) + otherHexDigit(mac.slice(-1));
-          return true;
-        }),
-  );
+  return lying(lie, "mac", "OK", "mac");
 }
