@@ -117,10 +117,13 @@ export class WebSerialPortShim {
   }
 }
 
-type SerialPortOptions = ConstructorParameters<typeof SerialPort>[0];
+/** ENOTTY from the DTR/RTS ioctl: the device has no modem lines (a pty, for one). */
+function hasNoModemLines(error: Error): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOTTY" || /inappropriate ioctl/i.test(error.message);
+}
 
-/** A ByteLink over node-serialport; `binding` lets tests use @serialport/binding-mock. */
-export function serialPortLink(path: string, options: { binding?: unknown } = {}): ByteLink & { readonly port: () => SerialPort | null } {
+/** A ByteLink over node-serialport (the tests use a real pty: see test/flash/fake-rom.ts). */
+export function serialPortLink(path: string): ByteLink & { readonly port: () => SerialPort | null } {
   let port: SerialPort | null = null;
   const listeners = new Set<(bytes: Uint8Array) => void>();
   const fail = (what: string, error: Error) => new TransportError(`${what} ${path} failed: ${error.message}`);
@@ -133,8 +136,7 @@ export function serialPortLink(path: string, options: { binding?: unknown } = {}
           path,
           baudRate,
           autoOpen: false,
-          ...(options.binding ? { binding: options.binding } : {}),
-        } as SerialPortOptions);
+        });
         opened.on("data", (chunk: Buffer) => {
           for (const listener of listeners) listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         });
@@ -162,7 +164,10 @@ export function serialPortLink(path: string, options: { binding?: unknown } = {}
     setSignals({ dtr, rts }) {
       return new Promise((resolve, reject) => {
         if (!port?.isOpen) return reject(new TransportError(`${path} is closed`));
-        port.set({ dtr, rts }, (error) => (error ? reject(fail("setting DTR/RTS on", error)) : resolve()));
+        // A port without modem lines (a pty, some Bluetooth or network serial ports) cannot
+        // reset the board: carry on, as for a board without auto-reset. If the board was not
+        // put in its bootloader by hand (BOOT held), the sync fails and says how to do that.
+        port.set({ dtr, rts }, (error) => (error && !hasNoModemLines(error) ? reject(fail("setting DTR/RTS on", error)) : resolve()));
       });
     },
     setBaudRate(baudRate) {

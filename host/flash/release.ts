@@ -2,8 +2,7 @@
  * An Espruino ESP32 release, ready to write: bootloader, partition table and firmware, each
  * with its flash offset, checked before anything is sent to a board.
  *
- * Accepted: the release archive (.tgz/.tar.gz/.tar or .zip, read here without extra
- * dependencies), the unpacked release folder, or the three files given separately. The
+ * Accepted: the release archive (.tgz/.tar.gz/.tar or .zip), the unpacked release folder, or the three files given separately. The
  * classic ESP32 layout Espruino's flash instructions use:
  *   0x1000  bootloader.bin            (the second-stage bootloader; the ESP32 ROM loads it from 0x1000)
  *   0x8000  partitions_espruino.bin   (the partition table)
@@ -12,7 +11,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { gunzipSync, inflateRawSync } from "node:zlib";
+import { Parser as TarParser } from "tar";
+import { unzipSync } from "fflate";
 import { InputError } from "../core/otp.js";
 
 /** Bad input: nothing was sent to the board (exit code 2). */
@@ -117,7 +117,8 @@ function readReleaseFiles(release: string): Partial<Record<RegionName, { source:
       }
     }
   } else {
-    entries = readArchive(release, readFile(release, "release"));
+    const names = new Set(REGION_ORDER.map((name) => ESPRUINO_ESP32_LAYOUT[name].file));
+    entries = readArchive(release, readFile(release, "release"), (fileName) => names.has(fileName));
   }
   const found: Partial<Record<RegionName, { source: string; data: Uint8Array }>> = {};
   for (const name of REGION_ORDER) {
@@ -135,81 +136,47 @@ function readReleaseFiles(release: string): Partial<Record<RegionName, { source:
   return found;
 }
 
-/** Files in a .zip or (gzipped) tar archive, by path. */
-export function readArchive(name: string, bytes: Uint8Array): Map<string, Uint8Array> {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * The release's files in a .zip (fflate) or a tar, gzipped or not (node-tar: ustar, GNU long
+ * names and pax headers), by path. Only entries whose file name is one `wanted` are kept, so a
+ * big archive (Espruino's combined ones hold every board) costs no more memory than the three.
+ */
+export function readArchive(name: string, bytes: Uint8Array, wanted: (fileName: string) => boolean = () => true): Map<string, Uint8Array> {
+  const isZip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  const isGzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const isTar = bytes.length >= 512 && Buffer.from(bytes.buffer, bytes.byteOffset + 257, 5).toString("latin1") === "ustar";
+  if (!isZip && !isGzip && !isTar) throw new ReleaseError(`${name} is not a release archive (.tgz, .tar or .zip) or folder`);
   try {
-    if (buffer.length >= 4 && buffer.readUInt32LE(0) === 0x04034b50) return readZip(buffer);
-    if (buffer.length >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) return readTar(gunzipSync(buffer));
-    if (buffer.length >= 512 && buffer.toString("latin1", 257, 262) === "ustar") return readTar(buffer);
+    return isZip ? readZip(bytes, wanted) : readTar(bytes, wanted);
   } catch (error) {
-    if (error instanceof ReleaseError) throw error;
     throw new ReleaseError(`${name} is damaged: ${(error as Error).message}`);
   }
-  throw new ReleaseError(`${name} is not a release archive (.tgz, .tar or .zip) or folder`);
 }
 
-function readTar(tar: Buffer): Map<string, Uint8Array> {
+function readTar(bytes: Uint8Array, wanted: (fileName: string) => boolean): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
-  let offset = 0;
-  let longName: string | undefined;
-  while (offset + 512 <= tar.length) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const text = (start: number, length: number) => header.toString("latin1", start, start + length).replace(/\0.*$/s, "");
-    const size = parseInt(text(124, 12).trim() || "0", 8);
-    if (!Number.isSafeInteger(size) || size < 0) throw new ReleaseError("bad tar header");
-    const type = text(156, 1);
-    const prefix = text(257, 6) === "ustar" ? text(345, 155) : "";
-    let entryName = longName ?? (prefix ? `${prefix}/${text(0, 100)}` : text(0, 100));
-    longName = undefined;
-    const body = tar.subarray(offset + 512, offset + 512 + size);
-    if (body.length < size) throw new ReleaseError("tar archive is truncated");
-    if (type === "L") longName = body.toString("utf8").replace(/\0.*$/s, "");
-    else if (type === "x") {
-      const match = /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"));
-      if (match) longName = match[1];
-    } else if (type === "0" || type === "" || type === "7") {
-      entryName = entryName.replace(/^\.\//, "");
-      files.set(entryName, new Uint8Array(body));
-    }
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
+  let failure: Error | undefined;
+  // strict: a truncated or garbled archive is an error, not a warning. With the whole archive
+  // in one write, node-tar parses (and gunzips) synchronously: every entry is read on return.
+  const parser = new TarParser({
+    strict: true,
+    onReadEntry(entry) {
+      const entryName = entry.path.replace(/^\.\//, "");
+      if (entry.type !== "File" || !wanted(path.posix.basename(entryName))) return entry.resume();
+      const chunks: Buffer[] = [];
+      entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+      entry.on("end", () => files.set(entryName, new Uint8Array(Buffer.concat(chunks))));
+    },
+  });
+  parser.on("error", (error: Error) => (failure ??= error));
+  parser.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  if (failure) throw failure;
   return files;
 }
 
-function readZip(zip: Buffer): Map<string, Uint8Array> {
-  // The central directory is authoritative (local headers may defer sizes to a data descriptor).
-  let end = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw new ReleaseError("zip archive has no central directory");
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const files = new Map<string, Uint8Array>();
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new ReleaseError("zip central directory is damaged");
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const localOffset = zip.readUInt32LE(at + 42);
-    const entryName = zip.toString("utf8", at + 46, at + 46 + nameLength);
-    at += 46 + nameLength + extraLength + commentLength;
-    if (entryName.endsWith("/")) continue;
-    if (zip.readUInt32LE(localOffset) !== 0x04034b50) throw new ReleaseError(`zip entry ${entryName} is damaged`);
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    const raw = zip.subarray(dataStart, dataStart + compressedSize);
-    if (method === 0) files.set(entryName, new Uint8Array(raw));
-    else if (method === 8) files.set(entryName, new Uint8Array(inflateRawSync(raw)));
-    // other methods: skipped; a missing file is reported by name
-  }
-  return files;
+function readZip(bytes: Uint8Array, wanted: (fileName: string) => boolean): Map<string, Uint8Array> {
+  const entries = unzipSync(bytes, { filter: (file) => !file.name.endsWith("/") && wanted(path.posix.basename(file.name)) });
+  return new Map(Object.entries(entries));
 }
 
 /** Image magic, partition table shape, alignment, fit and overlaps. */

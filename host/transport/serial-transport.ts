@@ -1,14 +1,12 @@
 /**
- * A token on a serial port (`--port /dev/ttyUSB0`), through node-serialport. The binding is
- * injectable so the same code runs against @serialport/binding-mock in tests.
+ * A token on a serial port (`--port /dev/ttyUSB0`), through node-serialport. The tests drive it
+ * on a real pty (socat) in front of a simulated token: the same system calls as a USB-UART.
  */
 import { SerialPort } from "serialport";
 import { Listeners, TransportError, type Transport } from "./transport.js";
 
 /** Espruino's console on the ESP32: 115200 baud, 8N1. */
 export const TOKEN_BAUD_RATE = 115200;
-
-type Binding = ConstructorParameters<typeof SerialPort>[0] extends infer O ? (O extends { binding?: infer B } ? B : never) : never;
 
 export class SerialTransport implements Transport {
   private readonly data = new Listeners<string>();
@@ -28,14 +26,13 @@ export class SerialTransport implements Transport {
     port.on("error", () => undefined); // surfaced through close and failed writes
   }
 
-  static open(path: string, options: { baudRate?: number; binding?: unknown } = {}): Promise<SerialTransport> {
+  static open(path: string, options: { baudRate?: number } = {}): Promise<SerialTransport> {
     return new Promise((resolve, reject) => {
       const port = new SerialPort({
         path,
         baudRate: options.baudRate ?? TOKEN_BAUD_RATE,
         autoOpen: false,
-        ...(options.binding ? { binding: options.binding as Binding } : {}),
-      } as ConstructorParameters<typeof SerialPort>[0]);
+      });
       port.open((error) => {
         if (error) {
           reject(new TransportError(explainOpenError(path, error)));

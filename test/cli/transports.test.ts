@@ -1,8 +1,7 @@
 /**
  * One end-to-end provisioning suite, written once and run over every transport: the
- * in-process simulator, TCP (the simulator's UART socket), node-serialport on
- * @serialport/binding-mock bridged to a simulated token, and a real pty made by socat in front
- * of the UART socket. Each provisions through the library (provisionWithLedger with a ledger
+ * in-process simulator, TCP (the simulator's UART socket), and node-serialport on a real pty
+ * made by socat in front of the UART socket. Each provisions through the library (provisionWithLedger with a ledger
  * and an import file), then checks what an administrator would: the import line's secret gives
  * (by otplib) the code the token shows when pressed, HELLO reports the serial, the ledger row is
  * provisioned, and VERIFY proves the token holds that secret (and not another).
@@ -12,10 +11,6 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-// @ts-expect-error the package's "exports" hide its types from NodeNext resolution: typed below
-import { MockBinding as untypedMockBinding } from "@serialport/binding-mock";
-import type * as BindingMock from "../../node_modules/@serialport/binding-mock/dist/index.js";
-import type { SerialPort } from "serialport";
 import { SimulatedToken } from "../../hardware/sim/token.js";
 import { listenUart } from "../../hardware/sim/uart-server.js";
 import { SimTransport } from "../../host/transport/sim-transport.js";
@@ -28,9 +23,6 @@ import { openLedger } from "../../host/ledger/ledger.js";
 import { ImportFile } from "../../host/provision/import-file.js";
 import { provisionWithLedger, type ProfileChoice } from "../../host/provision/job.js";
 import { cleanupHomes, helloOf, newHome, oracle, readDuoFile, runCli, shownCode, socatPath, startPty } from "./support.js";
-
-const MockBinding = untypedMockBinding as typeof BindingMock.MockBinding;
-type MockPortBinding = BindingMock.MockPortBinding;
 
 const socat = socatPath();
 const inCi = process.env.CI === "true";
@@ -62,34 +54,6 @@ const links: LinkKind[] = [
       const server = await listenUart(token, "127.0.0.1", 0);
       cleanups.push(() => server.close());
       return TcpTransport.connect(`tcp://127.0.0.1:${server.port}`);
-    },
-  },
-  {
-    name: "serial (node-serialport on @serialport/binding-mock)",
-    unavailable: null,
-    open: async (token) => {
-      const device = `/dev/ttyMOCK${randomBytes(3).toString("hex")}`;
-      MockBinding.createPort(device, { echo: false, record: true });
-      cleanups.push(() => MockBinding.reset());
-      const transport = await SerialTransport.open(device, { binding: MockBinding });
-      // The binding's port object: what the transport writes goes to the token; the token's
-      // output is fed back as if it arrived on the wire.
-      const binding = (transport as unknown as { port: SerialPort }).port.port as unknown as MockPortBinding;
-      const write = binding.write.bind(binding);
-      binding.write = async (buffer: Buffer) => {
-        await write(buffer);
-        token.sendToToken(buffer.toString("latin1"));
-      };
-      const forward = (text: string) => {
-        if (binding.isOpen) binding.emitData(Buffer.from(text, "latin1"));
-      };
-      token.on("uart", forward);
-      cleanups.push(() => void token.off("uart", forward));
-      cleanups.push(() => {
-        // The mock recorded every byte written: the frames went through node-serialport.
-        expect(binding.recording.toString("latin1")).toMatch(/^>\d+ HELLO \*[0-9a-f]{8}\n/);
-      });
-      return transport;
     },
   },
   {

@@ -1,17 +1,22 @@
 /**
  * `tokensmith flash-espruino`: a release archive (.tgz, .zip, folder, or separate files) is
- * read and checked before anything is sent; then written over node-serialport to the fake ROM.
- * Bad input exits 2 with a clear message and nothing sent to the board.
+ * read and checked before anything is sent; then written through a real pty (socat) to the
+ * fake ROM, a board put in its bootloader by hand (a pty has no DTR/RTS to reset it with).
+ * Archives are made by the system's `tar` and `zip`. Bad input exits 2 with a clear message and
+ * not one byte sent to the board.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../host/cli/main.js";
-import { flashEspruinoDeps } from "../../host/cli/commands/flash-espruino.js";
-import { serialPortLink } from "../../host/flash/esptool-adapter.js";
-import { FakeEsp32Rom, fakeRomBinding } from "./fake-rom.js";
-import { espImage, partitionTable, releaseTgz, syntheticRelease, zip } from "./helpers.js";
+import { socatPath } from "../cli/support.js";
+import { FakeEsp32Rom, fakeRomOnPty } from "./fake-rom.js";
+import { espImage, partitionTable, releaseTgz, syntheticRelease, systemArchive } from "./helpers.js";
+
+const socat = socatPath();
+const inCi = process.env.CI === "true";
+if (socat === null && inCi) throw new Error("socat is not on PATH, and CI=true requires it (apt-get install socat)");
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-flash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,32 +28,34 @@ const file = (name: string, data: Uint8Array) => {
 };
 
 let rom: FakeEsp32Rom;
-let opened: string[];
+let pty: { path: string; stop(): Promise<void> } | undefined;
 let stdout: string;
 let stderr: string;
-const originalOpenLink = flashEspruinoDeps.openLink;
 
-beforeEach(() => {
-  rom = new FakeEsp32Rom();
-  opened = [];
+/** A fresh board, in its bootloader, at the far end of a new pty. */
+async function newBoard(options: ConstructorParameters<typeof FakeEsp32Rom>[0] = {}): Promise<void> {
+  await pty?.stop();
+  rom = new FakeEsp32Rom({ ...options, bootHeld: !options.ignoreReset, anyBaud: true });
+  pty = await fakeRomOnPty(rom, socat!, mkdtempSync(path.join(dir, "pty-")));
+}
+
+beforeEach(async () => {
   stdout = "";
   stderr = "";
-  flashEspruinoDeps.openLink = (port) => {
-    opened.push(port);
-    return serialPortLink(port, { binding: fakeRomBinding(rom, port) });
-  };
+  await newBoard();
   vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
   vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
 });
-afterEach(() => {
+afterEach(async () => {
   vi.restoreAllMocks();
-  flashEspruinoDeps.openLink = originalOpenLink;
   process.exitCode = undefined;
+  await pty?.stop();
+  pty = undefined;
 });
 
 async function run(...args: string[]): Promise<number> {
   process.exitCode = undefined;
-  await main(["node", "tokensmith", "flash-espruino", "--port", "/dev/ttyFAKE0", ...args]);
+  await main(["node", "tokensmith", "flash-espruino", "--port", pty!.path, ...args]);
   return Number(process.exitCode ?? 0);
 }
 
@@ -56,7 +63,7 @@ function expectAt(offset: number, data: Uint8Array): void {
   expect(Buffer.from(rom.flash.subarray(offset, offset + data.length)).equals(Buffer.from(data))).toBe(true);
 }
 
-describe("tokensmith flash-espruino", () => {
+describe.skipIf(socat === null)(`tokensmith flash-espruino over a pty${socat === null ? " (SKIPPED: socat is not on PATH)" : ""}`, () => {
   it("flashes the release .tgz over the serial port, with progress, and prints the verified regions as JSON", async () => {
     const parts = syntheticRelease();
     const code = await run(file("espruino_2v99_esp32.tgz", releaseTgz(parts)), "--json");
@@ -66,7 +73,7 @@ describe("tokensmith flash-espruino", () => {
     expectAt(0x8000, parts.partitions);
     expectAt(0x10000, parts.app);
     const result = JSON.parse(stdout);
-    expect(result).toMatchObject({ port: "/dev/ttyFAKE0", verified: true, baudRate: 921600 });
+    expect(result).toMatchObject({ port: pty!.path, verified: true, baudRate: 921600 });
     expect(result.regions.map((r: { name: string; offset: string }) => `${r.name}@${r.offset}`)).toEqual(["bootloader@0x1000", "partitions@0x8000", "app@0x10000"]);
     const percents = stderr
       .split("\n")
@@ -79,12 +86,12 @@ describe("tokensmith flash-espruino", () => {
 
   it("takes a .zip, an unpacked folder, or separate files with offsets", async () => {
     const parts = syntheticRelease();
-    const zipped = file("release.zip", zip({ "espruino_2v99_esp32/bootloader.bin": parts.bootloader, "espruino_2v99_esp32/partitions_espruino.bin": parts.partitions, "espruino_2v99_esp32/espruino_esp32.bin": parts.app }));
+    const zipped = file("release.zip", systemArchive("zip", { "espruino_2v99_esp32/bootloader.bin": parts.bootloader, "espruino_2v99_esp32/partitions_espruino.bin": parts.partitions, "espruino_2v99_esp32/espruino_esp32.bin": parts.app }));
     expect(await run(zipped, "--baud", "115200")).toBe(0);
     expectAt(0x10000, parts.app);
     expect(stdout).toMatch(/verified/);
 
-    rom = new FakeEsp32Rom();
+    await newBoard();
     const folder = path.join(dir, "unpacked");
     file("unpacked/bootloader.bin", parts.bootloader);
     file("unpacked/partitions_espruino.bin", parts.partitions);
@@ -92,7 +99,7 @@ describe("tokensmith flash-espruino", () => {
     expect(await run(folder, "--baud", "115200")).toBe(0);
     expectAt(0x1000, parts.bootloader);
 
-    rom = new FakeEsp32Rom();
+    await newBoard();
     const table = partitionTable([{ type: 0, subtype: 0, offset: 0x20000, size: 0x100000, label: "factory" }]);
     const code = await run("--bootloader", file("b.bin", parts.bootloader), "--partitions", `${file("p.bin", table)}@0x8000`, "--app", `${file("a.bin", parts.app)}@0x20000`, "--baud", "115200");
     expect(code).toBe(0);
@@ -122,7 +129,7 @@ describe("tokensmith flash-espruino", () => {
       expect(stderr).toMatch(message);
       expect(stderr).not.toMatch(/unexpected error/);
       expect(code).toBe(2);
-      expect(opened).toEqual([]);
+      expect(rom.bytesHeard).toBe(0);
       expect(rom.commands).toEqual([]);
     });
   }
@@ -130,11 +137,11 @@ describe("tokensmith flash-espruino", () => {
   it("exits 1 naming the region when verification fails or the chip reports a bad checksum", async () => {
     const parts = syntheticRelease();
     const release = file("ok.tgz", releaseTgz(parts));
-    rom = new FakeEsp32Rom({ corruptFlashAt: 0x1000 + 100 });
+    await newBoard({ corruptFlashAt: 0x1000 + 100 });
     expect(await run(release, "--baud", "115200")).toBe(1);
     expect(stderr).toMatch(/tokensmith: verification failed: the bootloader at 0x1000 .*reads back with MD5/);
 
-    rom = new FakeEsp32Rom({ badChecksum: { write: 2, seq: 3 } });
+    await newBoard({ badChecksum: { write: 2, seq: 3 } });
     stderr = "";
     expect(await run(release, "--baud", "115200")).toBe(1);
     expect(stderr).toMatch(/tokensmith: writing the app at 0x10000 failed: the chip saw a bad checksum/);

@@ -1,8 +1,8 @@
 /**
  * A fake ESP32 ROM bootloader speaking the serial flasher protocol, for the flash tests.
  *
- * It is a ByteLink (plug it straight into flashEspruino) and can also sit behind
- * @serialport/binding-mock (`fakeRomBinding`). It models: the auto-reset circuit (EN on RTS,
+ * It is a ByteLink (plug it straight into flashEspruino) and can also sit at the far end of a
+ * real pty (`fakeRomOnPty`). It models: the auto-reset circuit (EN on RTS,
  * IO0 on DTR: released from reset with IO0 low = download mode), the chip's baud rate (bytes
  * at the wrong speed are lost), SLIP, and the ROM commands esptool-js sends without a stub:
  * SYNC, READ_REG (chip magic at 0x40001000), SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE,
@@ -12,26 +12,12 @@
  */
 import { createHash } from "node:crypto";
 import { inflateSync, constants } from "node:zlib";
-import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { SerialPort } from "serialport";
 import type { ByteLink } from "../../host/flash/esptool-adapter.js";
 
-// @serialport/binding-mock's types do not resolve under NodeNext (its "exports" has no
-// "types"), so it is loaded through require and given the little it is used for here.
-interface MockPort {
-  isOpen: boolean;
-  emitData(data: Buffer): void;
-  write(buffer: Buffer): Promise<void>;
-  set(flags: { dtr?: boolean; rts?: boolean }): Promise<void>;
-  update(flags: { baudRate: number }): Promise<void>;
-  close(): Promise<void>;
-}
-interface MockBindingLike {
-  reset(): void;
-  createPort(path: string, options?: { echo?: boolean; record?: boolean }): void;
-  list(): Promise<unknown[]>;
-  open(options: { path: string; baudRate: number }): Promise<MockPort>;
-}
-const { MockBinding } = createRequire(import.meta.url)("@serialport/binding-mock") as { MockBinding: MockBindingLike };
 
 export const OPS: Record<number, string> = {
   0x02: "FLASH_BEGIN",
@@ -65,6 +51,10 @@ export interface FakeRomOptions {
   badChecksum?: { write: number; seq: number };
   /** Never enter download mode (a board without auto-reset, BOOT not held). */
   ignoreReset?: boolean;
+  /** In download mode from power-on (BOOT held by hand), whatever the modem lines do. */
+  bootHeld?: boolean;
+  /** Hear the host at any baud rate (behind a pty, which carries none). */
+  anyBaud?: boolean;
 }
 
 export interface LoggedCommand {
@@ -81,6 +71,8 @@ export class FakeEsp32Rom implements ByteLink {
   readonly boots: ("download" | "app")[] = [];
   readonly baudRates: number[] = [];
   spiParams: number[] | null = null;
+  /** Every byte that reached the chip, listened to or not. */
+  bytesHeard = 0;
 
   private rts = false;
   private mode: "off" | "download" | "app" = "app";
@@ -98,6 +90,10 @@ export class FakeEsp32Rom implements ByteLink {
     // What was there before: not erased, so a missing erase or write shows up.
     this.flash = new Uint8Array(size);
     for (let i = 0; i < size; i++) this.flash[i] = (i * 7 + 3) & 0xff;
+    if (options.bootHeld) {
+      this.mode = "download";
+      this.boots.push("download");
+    }
   }
 
   opNames(): string[] {
@@ -136,6 +132,7 @@ export class FakeEsp32Rom implements ByteLink {
 
   /** Modem lines: RTS holds EN (reset) low, DTR holds IO0 low. */
   lines({ dtr, rts }: { dtr: boolean; rts: boolean }): void {
+    if (this.options.bootHeld) return;
     if (rts && !this.rts) this.mode = "off";
     if (!rts && this.rts && !this.options.ignoreReset) {
       this.mode = dtr ? "download" : "app";
@@ -155,7 +152,8 @@ export class FakeEsp32Rom implements ByteLink {
   }
 
   fromHost(bytes: Uint8Array): void {
-    if (this.mode !== "download" || this.hostBaud !== this.chipBaud) return; // not listening, or garbage
+    this.bytesHeard += bytes.length;
+    if (this.mode !== "download" || !this.baudMatches()) return; // not listening, or garbage
     for (const byte of bytes) {
       if (this.frame === null) {
         if (byte === 0xc0) this.frame = [];
@@ -174,10 +172,14 @@ export class FakeEsp32Rom implements ByteLink {
     }
   }
 
+  private baudMatches(): boolean {
+    return this.options.anyBaud === true || this.hostBaud === this.chipBaud;
+  }
+
   private toHost(bytes: Uint8Array): void {
     const baud = this.chipBaud;
     setImmediate(() => {
-      if (!this.linkOpen || baud !== this.hostBaud) return;
+      if (!this.linkOpen || (baud !== this.hostBaud && !this.options.anyBaud)) return;
       for (const listener of this.listeners) listener(bytes);
     });
   }
@@ -291,49 +293,40 @@ export class FakeEsp32Rom implements ByteLink {
 }
 
 /**
- * A @serialport/binding-mock binding whose port at `path` is wired to the fake ROM: what
- * node-serialport writes goes to the ROM, what the ROM sends is emitted as received data,
- * and DTR/RTS and baud changes reach it.
+ * The fake ROM at the far end of a real pty pair made by socat: the host side (`path`) is
+ * what tokensmith opens with node-serialport, exactly as it opens a USB-UART; the ROM reads and
+ * writes the other side through node-serialport too. A pty carries no modem lines and no baud
+ * rate, so the ROM should be made with `bootHeld` and `anyBaud` (a board put in its bootloader
+ * by hand).
  */
-export function fakeRomBinding(rom: FakeEsp32Rom, path = "/dev/ttyFAKE0"): MockBindingLike {
-  MockBinding.reset();
-  MockBinding.createPort(path, { echo: false, record: false });
+export async function fakeRomOnPty(rom: FakeEsp32Rom, socat: string, dir: string): Promise<{ path: string; stop(): Promise<void> }> {
+  const hostSide = path.join(dir, "ttyHOST");
+  const romSide = path.join(dir, "ttyROM");
+  const child = spawn(socat, ["-d", "-d", `pty,raw,echo=0,link=${hostSide}`, `pty,raw,echo=0,link=${romSide}`], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (chunk) => (log += chunk));
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  for (let waited = 0; !(log.includes("starting data transfer loop") && existsSync(hostSide) && existsSync(romSide)); waited += 20) {
+    if (waited > 10_000 || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error(`socat did not start: ${log.trim()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const port = new SerialPort({ path: romSide, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  port.on("data", (chunk: Buffer) => rom.fromHost(new Uint8Array(chunk)));
+  rom.onData((bytes) => {
+    if (port.isOpen) port.write(Buffer.from(bytes));
+  });
+  await rom.open(115200);
   return {
-    ...MockBinding,
-    list: () => MockBinding.list(),
-    async open(options) {
-      const port = await MockBinding.open(options);
-      const lines = { dtr: true, rts: true };
-      let hostBaud = options.baudRate;
-      rom.onData((bytes) => {
-        if (port.isOpen) port.emitData(Buffer.from(bytes));
-      });
-      await rom.open(hostBaud);
-      const write = port.write.bind(port);
-      port.write = async (buffer: Buffer) => {
-        await write(buffer);
-        rom.fromHost(new Uint8Array(buffer));
-      };
-      const set = port.set.bind(port);
-      port.set = async (flags) => {
-        await set(flags);
-        // node-serialport passes every flag (unset ones at their defaults dtr/rts = true).
-        lines.dtr = flags.dtr ?? lines.dtr;
-        lines.rts = flags.rts ?? lines.rts;
-        rom.lines(lines);
-      };
-      const update = port.update.bind(port);
-      port.update = async (flags) => {
-        await update(flags);
-        hostBaud = flags.baudRate;
-        await rom.setBaudRate(hostBaud);
-      };
-      const close = port.close.bind(port);
-      port.close = async () => {
-        await rom.close();
-        await close();
-      };
-      return port;
+    path: hostSide,
+    async stop() {
+      await rom.close();
+      await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+      child.kill("SIGTERM");
+      await exited;
     },
   };
 }

@@ -1,6 +1,9 @@
 /** Synthetic Espruino ESP32 release parts: valid headers, random payloads. */
 import { createHash, randomBytes } from "node:crypto";
-import { deflateRawSync, gzipSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 export function espImage(size: number, segments = 3): Uint8Array {
   const image = new Uint8Array(randomBytes(size));
@@ -48,78 +51,31 @@ export function partitionTable(entries: Partition[] = ESPRUINO_PARTITIONS, withM
   return table;
 }
 
-/** A ustar archive of `files` (path -> bytes). */
-export function tar(files: Record<string, Uint8Array>): Uint8Array {
-  const parts: Buffer[] = [];
-  for (const [name, data] of Object.entries(files)) {
-    const header = Buffer.alloc(512);
-    header.write(name, 0, 100, "utf8");
-    header.write("0000644\0", 100);
-    header.write("0000000\0", 108);
-    header.write("0000000\0", 116);
-    header.write(data.length.toString(8).padStart(11, "0") + "\0", 124);
-    header.write("00000000000\0", 136);
-    header.write("        ", 148);
-    header.write("0", 156);
-    header.write("ustar\0", 257);
-    header.write("00", 263);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
-    parts.push(header, Buffer.from(data), Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return new Uint8Array(Buffer.concat(parts));
-}
+export type ArchiveKind = "tgz" | "tar-ustar" | "tar-gnu" | "tar-pax" | "zip" | "zip-stored";
 
-/** A zip archive of `files`, deflated. */
-export function zip(files: Record<string, Uint8Array>): Uint8Array {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of Object.entries(files)) {
-    const nameBytes = Buffer.from(name, "utf8");
-    const packed = deflateRawSync(data);
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, packed);
-    centrals.push(central, nameBytes);
-    offset += 30 + nameBytes.length + packed.length;
+/**
+ * An archive of `files` (path -> bytes) made by the system's own `tar` (GNU tar: .tgz in its
+ * default format, or a plain .tar in ustar, gnu or pax format) or Info-ZIP's `zip` (deflated,
+ * or stored with -0): archives as an administrator's machine makes them, not by our hands.
+ */
+export function systemArchive(kind: ArchiveKind, files: Record<string, Uint8Array>): Uint8Array {
+  const work = mkdtempSync(path.join(os.tmpdir(), "ts-archive-"));
+  try {
+    const tree = path.join(work, "tree");
+    for (const [name, data] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(tree, name)), { recursive: true });
+      writeFileSync(path.join(tree, name), data);
+    }
+    const out = path.join(work, "out");
+    const roots = [...new Set(Object.keys(files).map((name) => name.split("/")[0]!))];
+    const run = (command: string, args: string[]) => execFileSync(command, args, { cwd: tree, stdio: ["ignore", "ignore", "pipe"] });
+    if (kind === "tgz") run("tar", ["-czf", out, ...roots]);
+    else if (kind.startsWith("tar-")) run("tar", [`--format=${kind.slice(4)}`, "-cf", out, ...roots]);
+    else run("zip", ["-q", "-r", ...(kind === "zip-stored" ? ["-0"] : []), out, ...roots]);
+    return new Uint8Array(readFileSync(kind.startsWith("zip") ? out + ".zip" : out));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, directory, end]));
-}
-
-function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** A synthetic Espruino ESP32 release: the three files, as Espruino names them. */
@@ -138,5 +94,5 @@ export function releaseTgz(parts: Partial<ReturnType<typeof syntheticRelease>>, 
   if (parts.partitions) files[`${folder}/partitions_espruino.bin`] = parts.partitions;
   if (parts.app) files[`${folder}/espruino_esp32.bin`] = parts.app;
   files[`${folder}/README_flash.txt`] = new TextEncoder().encode("esptool.py ... write_flash 0x1000 bootloader.bin 0x8000 partitions_espruino.bin 0x10000 espruino_esp32.bin\n");
-  return new Uint8Array(gzipSync(tar(files)));
+  return systemArchive("tgz", files);
 }

@@ -1,7 +1,7 @@
 /** `tokensmith flash-espruino`: write an Espruino ESP32 release onto a board, verified. */
 import type { Command } from "commander";
 import { InputError } from "../../core/otp.js";
-import { serialPortLink, type ByteLink } from "../../flash/esptool-adapter.js";
+import { serialPortLink } from "../../flash/esptool-adapter.js";
 import { flashEspruino, type FlashProgress, type FlashResult } from "../../flash/flash.js";
 import { loadRelease, ESPRUINO_ESP32_LAYOUT } from "../../flash/release.js";
 import { parseWhole } from "../options.js";
@@ -9,11 +9,6 @@ import { printJson, printLine, style } from "../output.js";
 import { resolvePort } from "../session.js";
 
 export const DEFAULT_FLASH_BAUD = 921600;
-
-/** How a port name becomes a byte link; tests replace it with a fake ESP32. */
-export const flashEspruinoDeps: { openLink: (port: string) => ByteLink } = {
-  openLink: (port) => serialPortLink(port),
-};
 
 interface Options {
   port?: string;
@@ -51,7 +46,7 @@ export function registerFlashEspruino(program: Command): void {
       const port = await resolvePort(o.port);
       if (port === "sim" || /^tcp:\/\//i.test(port)) throw new InputError(`flash-espruino needs the board's serial port (it drives DTR/RTS to reach the bootloader), not ${port}`);
       const progress = progressPrinter(Boolean(o.json));
-      const result = await flashEspruino(flashEspruinoDeps.openLink(port), images, {
+      const result = await flashEspruino(serialPortLink(port), images, {
         baudRate,
         compress: o.compress,
         onProgress: progress,
