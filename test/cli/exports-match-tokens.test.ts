@@ -16,7 +16,7 @@ import { openLedger } from "../../host/ledger/ledger.js";
 import { asArray, attr, child, decodeBase32, parseXmlNs, text, type XmlValue } from "../export/support.js";
 import { findSecret } from "../sim/support.js";
 import { TokenRack } from "./rack.js";
-import { cleanupHomes, helloOf, newHome, oracle, readDuoFile, runCli, shownCode, tickInRealTime, type CliResult } from "./support.js";
+import { cleanupHomes, helloOf, newHome, oracle, readDuoFile, runCli, shownCode, type CliResult } from "./support.js";
 
 const PASSPHRASE = "escrow passphrase for the tests";
 const PSKC_PASSWORD = "pskc password 4 the importer";
@@ -293,7 +293,6 @@ describe("clock drift from two syncs", () => {
     const driftRack = new TokenRack(1, { ledgerPath: path.join(driftHome, "ledger.sqlite"), token: { driftPpm: 40 } });
     await driftRack.listen();
     const token = driftRack.tokens[0];
-    const stopTicking = tickInRealTime([token]);
     const run = (args: string[], clockOffsetMs: number) => runCli(args, { home: driftHome, clockOffsetMs });
     try {
       const provisioned = await run(["provision", "--port", driftRack.address, "--serial", "DRIFT-1", "--out", path.join(driftHome, "drift.csv")], 0);
@@ -333,7 +332,6 @@ describe("clock drift from two syncs", () => {
       expect(Math.abs(shown.time - (Math.floor(Date.now() / 1000) + 2 * step))).toBeLessThanOrEqual(2);
       expect(shown.code).toBe(oracle(line.secret, shown.time));
     } finally {
-      stopTicking();
       await driftRack.close();
     }
   });

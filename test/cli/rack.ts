@@ -5,6 +5,9 @@
  * the next token (a token interrupted mid-way stays until it is finished, as an operator
  * following the CLI's "pending" message would keep it plugged in).
  *
+ * The tokens' clocks follow real elapsed time, as a board's does (a test may still move them
+ * on with advance()), so a slow, loaded machine cannot make them fall behind the host.
+ *
  * The bridge between the socket and the token can inject faults: the cable pulled after k
  * bytes of a frame, bytes flipped in either direction, and hooks that see every frame (to
  * kill the CLI at a chosen point).
@@ -13,6 +16,7 @@ import net from "node:net";
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { SimulatedToken, type SimTokenOptions } from "../../hardware/sim/token.js";
+import { realTimeFollower } from "../../hardware/sim/session.js";
 import { openLedger, type Ledger } from "../../host/ledger/ledger.js";
 
 export interface CablePull {
@@ -73,6 +77,7 @@ export class TokenRack {
   /** Called on each new connection after the rack chose its token, before any byte passes. */
   onConnect: ((token: number) => HookAnswer | void) | null = null;
   private readonly server: net.Server;
+  private readonly ticker: ReturnType<typeof setInterval>;
   private link: Link | null = null;
   private ledger: Ledger | null = null;
   /** seq -> verb of the requests seen, per token, to name answers. */
@@ -91,6 +96,11 @@ export class TokenRack {
     this.verbs = this.tokens.map(() => new Map());
     this.tokens.forEach((token, index) => token.on("uart", (text: string) => this.fromToken(index, text)));
     this.server = net.createServer((socket) => this.accept(socket));
+    const due = realTimeFollower(1);
+    this.ticker = setInterval(() => {
+      const ms = due();
+      for (const token of this.tokens) token.advanceMs(ms);
+    }, 50);
   }
 
   async listen(): Promise<string> {
@@ -104,6 +114,7 @@ export class TokenRack {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.ticker);
     this.link?.socket.destroy();
     this.link = null;
     this.ledger?.close();

@@ -144,17 +144,6 @@ export async function helloOf(token: SimulatedToken): Promise<Hello> {
   }
 }
 
-/** Advances the tokens' virtual time along with real time (as `tokensmith sim` does). */
-export function tickInRealTime(tokens: SimulatedToken[]): () => void {
-  let last = Date.now();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const token of tokens) token.advanceMs(now - last);
-    last = now;
-  }, 50);
-  return () => clearInterval(timer);
-}
-
 // ------------------------------------------------------------------ files and the ledger
 
 export interface DuoLine {
