@@ -15,6 +15,8 @@
 import { EventEmitter } from "node:events";
 import { randomBytes, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { VirtualClock } from "./virtual-clock.js";
 import { I2cBus } from "./devices/i2c-bus.js";
@@ -23,10 +25,19 @@ import { Ssd1306 } from "./devices/ssd1306.js";
 import { SimButton } from "./devices/button.js";
 import { PowerCutError, SimFlash } from "./devices/flash.js";
 import { createEspruinoEnvironment, type EspruinoEnvironment } from "./espruino-env.js";
-import { artifactPath } from "../../host/paths.js";
 import { lieToFirmware, lieToHost, type Lie, type LineRewriter } from "./liar.js";
 
 export const FIRMWARE_BUNDLE = "dist/espruino/tokensmith-firmware.js";
+
+/**
+ * The repository (or installed package) this file belongs to: two folders up from the source
+ * (hardware/sim/), four from its compiled copy (dist/node/hardware/sim/).
+ */
+function projectRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const compiled = here.split(path.sep).slice(-4, -2).join("/") === "dist/node";
+  return path.resolve(here, compiled ? "../../../.." : "../..");
+}
 /** The Storage file Espruino runs at boot. */
 export const BOOT_FILE = ".bootcde";
 
@@ -114,7 +125,7 @@ export class SimulatedToken extends EventEmitter {
     // Every board its own chip id; one kept in a flash file stays the same board.
     this.flash.chipId = options.deviceId ?? this.flash.chipId ?? randomChipId();
     this.options = {
-      firmwareFile: options.firmwareFile ?? artifactPath(FIRMWARE_BUNDLE),
+      firmwareFile: options.firmwareFile ?? path.join(projectRoot(), FIRMWARE_BUNDLE),
       nativeCrypto: options.nativeCrypto ?? true,
       rtcUnixSeconds: options.rtcUnixSeconds ?? Math.floor(Date.now() / 1000),
       driftPpm: options.driftPpm ?? 0,

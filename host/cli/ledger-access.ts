@@ -3,12 +3,8 @@
  * and the escrow passphrase when it is needed: TOKENSMITH_ESCROW_PASSPHRASE, else a hidden
  * prompt on a terminal. Never echoed, never logged.
  */
-import { openLedger, type Ledger } from "../ledger/ledger.js";
+import { dataDirectory, defaultLedgerPath, escrowPassphraseFromEnv, InputError, LEDGER_FILE_NAME, openLedger, type Ledger } from "../index.js";
 import path from "node:path";
-import { LEDGER_FILE_NAME, defaultLedgerPath } from "../ledger/location.js";
-import { dataDirectory } from "../paths.js";
-import { escrowPassphraseFromEnv } from "../ledger/escrow.js";
-import { InputError } from "../core/otp.js";
 
 export const LEDGER_OPTION_HELP = "the ledger file (default: the tokensmith folder in your data directory)";
 

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { artifactPath } from "../paths.js";
+import { artifactPath } from "../index.js";
 import { EXIT, EXIT_CODES_HELP, classify } from "./output.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerSim } from "./commands/sim.js";

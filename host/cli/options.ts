@@ -1,5 +1,5 @@
 /** Option parsing shared by the commands: strict, with messages that say what is accepted. */
-import { InputError, type Algorithm } from "../core/otp.js";
+import { InputError, type Algorithm } from "../index.js";
 
 export function parseWhole(text: string, min: number, max: number, name: string): number {
   const value = Number(text);

@@ -1,9 +1,7 @@
 /** The profile options provision and batch share, parsed strictly. */
 import type { Command } from "commander";
 import path from "node:path";
-import { InputError } from "../core/otp.js";
-import type { ProfileChoice } from "../provision/job.js";
-import { ImportFile, type ImportFileFormat } from "../provision/import-file.js";
+import { ImportFile, InputError, type ImportFileFormat, type ProfileChoice } from "../index.js";
 import { parseAlgorithm, parseChoice, parseWhole } from "./options.js";
 import { LEDGER_OPTION_HELP } from "./ledger-access.js";
 

@@ -4,11 +4,8 @@
  * data directory, so successive commands see the same token.
  */
 import path from "node:path";
-import { InputError } from "../core/otp.js";
-import { TokenClient } from "../device/client.js";
-import { listPorts } from "../device/discover.js";
-import { openTransport } from "../transport/open.js";
-import { dataDirectory } from "../paths.js";
+import { dataDirectory, InputError, listPorts, openTransport, TokenClient } from "../index.js";
+import { simulator } from "./simulator.js";
 
 /** Set by the global --insecure-network flag: tcp:// may leave this computer. */
 let insecureNetwork = false;
@@ -31,7 +28,7 @@ export async function resolvePort(port: string | undefined): Promise<string> {
 
 export async function withClient<T>(port: string | undefined, work: (client: TokenClient, portName: string) => Promise<T>): Promise<T> {
   const name = await resolvePort(port);
-  const transport = await openTransport(name, { simFlashFile: path.join(dataDirectory(), "sim-token-flash.json"), insecureNetwork });
+  const transport = await openTransport(name, { simulator, simFlashFile: path.join(dataDirectory(), "sim-token-flash.json"), insecureNetwork });
   const client = new TokenClient(transport);
   try {
     return await work(client, name);

@@ -6,11 +6,8 @@
 import { createHash } from "node:crypto";
 import * as core from "../../shared/core.js";
 import { ERROR_PREFIX } from "../../shared/fail.js";
-
-/** Bad input to the core: the message says what was wrong and what is accepted. */
-export class InputError extends Error {
-  override name = "InputError";
-}
+import { InputError } from "../errors.js";
+export { InputError };
 
 /** Runs `fn`, converting the core's string errors into InputError. */
 export function guard<T>(fn: () => T): T {

@@ -7,8 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { SimulatedToken } from "../../hardware/sim/token.js";
-import { renderToTerminal } from "../../hardware/sim/render/terminal.js";
+import type { SimulatorFactory } from "../simulator.js";
 import { SimTransport } from "../transport/sim-transport.js";
 import { TokenClient } from "../device/client.js";
 import { openLedger } from "../ledger/ledger.js";
@@ -22,10 +21,9 @@ export interface TokenDemoResult {
   hash: string;
 }
 
-export async function runTokenDemo(options: { color: boolean }): Promise<TokenDemoResult> {
+export async function runTokenDemo(options: { color: boolean; simulator: SimulatorFactory }): Promise<TokenDemoResult> {
   const folder = mkdtempSync(path.join(os.tmpdir(), "tokensmith-demo-"));
-  const token = new SimulatedToken();
-  token.powerOn();
+  const token = options.simulator.newToken();
   const client = new TokenClient(new SimTransport(token));
   const ledger = openLedger(path.join(folder, "ledger.sqlite"));
   try {
@@ -47,7 +45,7 @@ export async function runTokenDemo(options: { color: boolean }): Promise<TokenDe
     const hello = await client.hello();
     return {
       serial: done.serial,
-      display: renderToTerminal(token.display, { color: options.color }),
+      display: token.renderDisplay({ color: options.color }),
       duoLine: readFileSync(importFile.path, "latin1").trim(),
       hash: hello.hash,
     };

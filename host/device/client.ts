@@ -8,25 +8,11 @@ import zlib from "node:zlib";
 import { addField, decodeFrame, encodeFrame, fieldValue, newFrame, type Frame } from "../../shared/protocol/frame.js";
 import { newLineReader, pushChunk } from "../../shared/protocol/line-reader.js";
 import { VERIFY_PREFIX, authMessage } from "../../shared/protocol/commands.js";
-import { TransportError, type Transport } from "../transport/transport.js";
+import type { Transport } from "../transport/transport.js";
+import { TokenError, NoAnswerError } from "../errors.js";
+export { TokenError, NoAnswerError };
 
 const crc32 = (text: string) => zlib.crc32(Buffer.from(text, "latin1")) | 0;
-
-/** The token answered with an error frame. `code` is the protocol's error code. */
-export class TokenError extends Error {
-  override name = "TokenError";
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** No answer after every retry. */
-export class NoAnswerError extends TransportError {
-  override name = "NoAnswerError";
-}
 
 export interface ClientOptions {
   /** How long to wait for each answer. */

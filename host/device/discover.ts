@@ -4,6 +4,8 @@
  * the error says so and how to name the port instead.
  */
 import { SerialPort } from "serialport";
+import { PortListingError } from "../errors.js";
+export { PortListingError };
 
 /** USB vendor:product ids of bridges found on ESP32 boards (lowercase hex). */
 export const ESP32_BRIDGES: Record<string, string> = {
@@ -23,10 +25,6 @@ export interface PortInfo {
   serialNumber?: string;
   /** Why we think it is an ESP32 board, or null. */
   esp32Guess: string | null;
-}
-
-export class PortListingError extends Error {
-  override name = "PortListingError";
 }
 
 type Lister = () => Promise<Array<{ path: string; vendorId?: string; productId?: string; manufacturer?: string; serialNumber?: string }>>;

@@ -6,6 +6,8 @@ import type { Ledger } from "../ledger/ledger.js";
 import { InputError } from "../core/otp.js";
 import { TokenError, type TokenClient, type Hello } from "./client.js";
 import { assertTokensmith } from "../provision/provision-token.js";
+import { IdentityError } from "../errors.js";
+export { IdentityError };
 
 export interface ClockReport {
   serial: string;
@@ -14,11 +16,6 @@ export interface ClockReport {
   /** From the ledger's syncs; null with fewer than two. */
   driftPpm: number | null;
   lastSyncAt: number | null;
-}
-
-/** The device is not the token the ledger knows under the serial it claims. Nothing was signed. */
-export class IdentityError extends InputError {
-  override name = "IdentityError";
 }
 
 /**

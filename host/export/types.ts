@@ -3,6 +3,8 @@
  * this folder are pure functions from these records to text (ARCHITECTURE.md, "Format seam");
  * only write-file.ts touches the disk.
  */
+import { ExportError } from "../errors.js";
+export { ExportError };
 
 export interface ExportToken {
   /** Printed on the token; the key every MFA server imports it under. */
@@ -26,27 +28,3 @@ export interface ExportToken {
   model?: string;
 }
 
-/**
- * A token set that cannot be written in the requested format. The message says what is wrong
- * and what to do; `problems` lists each offending token separately (a batch of hundreds is
- * reported in one go, not one failure per run).
- */
-export class ExportError extends Error {
-  override name = "ExportError";
-  readonly problems: readonly string[];
-
-  constructor(summary: string, problems: readonly string[] = []) {
-    super(problems.length === 0 ? summary : summary + "\n" + listProblems(problems));
-    this.problems = problems;
-  }
-}
-
-const SHOWN_PROBLEMS = 50;
-
-function listProblems(problems: readonly string[]): string {
-  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => "  - " + p);
-  if (problems.length > SHOWN_PROBLEMS) {
-    shown.push(`  ... and ${problems.length - SHOWN_PROBLEMS} more`);
-  }
-  return shown.join("\n");
-}

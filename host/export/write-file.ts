@@ -7,22 +7,11 @@ import { constants } from "node:fs";
 import { link, lstat, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { ExportError } from "./types.js";
+import { SecretFileError } from "../errors.js";
+export { SecretFileError };
 
 const SECRET_MODE = 0o600;
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
-
-/** A secret file could not be written; `code` is the system error code when there was one. */
-export class SecretFileError extends ExportError {
-  override name = "SecretFileError";
-  constructor(
-    message: string,
-    readonly path: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
 
 function codeOf(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;

@@ -9,15 +9,11 @@
  */
 import { createHash } from "node:crypto";
 import { ESPError, ESPLoader, HardReset, Transport, type IEspLoaderTerminal } from "esptool-js";
-import { TokenError } from "../device/client.js";
 import { TransportError } from "../transport/transport.js";
 import { WebSerialPortShim, type ByteLink } from "./esptool-adapter.js";
 import { DEFAULT_FLASH_SIZE, type FlashImage, type RegionName } from "./release.js";
-
-/** The flashing itself failed: refused, or not verified (exit code 1). */
-export class FlashError extends TokenError {
-  override name = "FlashError";
-}
+import { FlashError } from "../errors.js";
+export { FlashError };
 
 export const ROM_BAUD_RATE = 115200;
 /** The ESP32 ROM loader's largest FLASH_DATA block (esptool.py ESP32ROM.FLASH_WRITE_SIZE). */

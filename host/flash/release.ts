@@ -13,12 +13,8 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Parser as TarParser } from "tar";
 import { unzipSync } from "fflate";
-import { InputError } from "../core/otp.js";
-
-/** Bad input: nothing was sent to the board (exit code 2). */
-export class ReleaseError extends InputError {
-  override name = "ReleaseError";
-}
+import { ReleaseError } from "../errors.js";
+export { ReleaseError };
 
 export type RegionName = "bootloader" | "partitions" | "app";
 

@@ -30,14 +30,8 @@ import {
   storageFootprint,
   type StorageState,
 } from "./slots.js";
-
-/** The install could not be done; the message says what to do. Nothing unsafe was left behind. */
-export class InstallError extends TokenError {
-  override name = "InstallError";
-  constructor(message: string) {
-    super("install_failed", message);
-  }
-}
+import { InstallError } from "../errors.js";
+export { InstallError };
 
 export const HOLD_BUTTON_MESSAGE = "the token is running its firmware and refused MAINTENANCE: hold the token's button and run again";
 

@@ -9,22 +9,14 @@
  * `Uncaught` while we wait is the expression's error.
  */
 import { SimTransport } from "../transport/sim-transport.js";
-import { TransportError, type Transport } from "../transport/transport.js";
+import type { Transport } from "../transport/transport.js";
+import { ReplTimeoutError, ReplError } from "../errors.js";
+export { ReplTimeoutError, ReplError };
 
 export const XOFF = "\x13";
 export const XON = "\x11";
 export const CTRL_C = "\x03";
 export const ECHO_OFF = "\x10";
-
-/** The REPL did not answer in time (cable, wrong port, chip asleep or reset). */
-export class ReplTimeoutError extends TransportError {
-  override name = "ReplTimeoutError";
-}
-
-/** The expression threw on the device (`Uncaught ...`). */
-export class ReplError extends Error {
-  override name = "ReplError";
-}
 
 /**
  * Waiting that follows the device's clock: real time for a board, virtual time for the

@@ -15,10 +15,8 @@
  * tokens runs scrypt once, not 500 times.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from "node:crypto";
-
-export class EscrowError extends Error {
-  override name = "EscrowError";
-}
+import { EscrowError } from "../errors.js";
+export { EscrowError };
 
 /** scrypt parameters: N = 2^logN. */
 export interface ScryptCost {

@@ -34,10 +34,8 @@ import {
 } from "./escrow.js";
 import { LEDGER_APPLICATION_ID, MIGRATIONS } from "./schema.js";
 import { MAX_SERIAL_LENGTH, isSerial, isSerialPrefix } from "../../shared/serial.js";
-
-export class LedgerError extends Error {
-  override name = "LedgerError";
-}
+import { LedgerError } from "../errors.js";
+export { LedgerError };
 
 export type TokenState = "pending" | "provisioned" | "wiped";
 export type TokenKind = "totp" | "hotp";

@@ -3,9 +3,8 @@
  * same port after the operator swaps tokens (prompted on a terminal; otherwise noticed by
  * polling HELLO until a token needing work is attached), or a new serial port appearing.
  */
-import { randomBytes } from "node:crypto";
 import readline from "node:readline/promises";
-import { SimulatedToken } from "../../hardware/sim/token.js";
+import type { SimulatedTokenHandle, SimulatorFactory } from "../simulator.js";
 import { TokenClient } from "../device/client.js";
 import { listPorts } from "../device/discover.js";
 import { SimTransport } from "../transport/sim-transport.js";
@@ -33,11 +32,10 @@ function wrap(transport: Transport): NextToken {
   };
 }
 
-/** A new simulated token for every unit (demos and tests). */
-export function simulatedTokens(onToken?: (token: SimulatedToken) => void): NextTokenSource {
+/** A new simulated token for every unit, each its own chip (demos and tests). */
+export function simulatedTokens(simulator: SimulatorFactory, onToken?: (token: SimulatedTokenHandle) => void): NextTokenSource {
   return async () => {
-    const token = new SimulatedToken({ deviceId: randomBytes(6).toString("hex") }); // each its own chip
-    token.powerOn();
+    const token = simulator.newToken();
     onToken?.(token);
     return wrap(new SimTransport(token));
   };

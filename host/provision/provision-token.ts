@@ -7,10 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { TokenClient, TokenError, type Hello, type ProfileSpec } from "../device/client.js";
 import { PROTOCOL_VERSION } from "../../shared/protocol/frame.js";
-
-export class ProvisionError extends Error {
-  override name = "ProvisionError";
-}
+import { ProvisionError } from "../errors.js";
+export { ProvisionError };
 
 export interface ProvisionRequest {
   serial: string;

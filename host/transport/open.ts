@@ -1,17 +1,18 @@
 /**
  * `--port` to a Transport: a serial device path, `tcp://HOST:PORT`, or `sim` (a simulated
- * token in this process, its flash kept under the data directory so that successive commands
- * see the same token).
+ * token in this process, from the SimulatorFactory the program handed in; its flash kept in
+ * `simFlashFile` so that successive commands see the same token).
  */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { SimulatedToken } from "../../hardware/sim/token.js";
+import type { SimulatorFactory } from "../simulator.js";
 import { SerialTransport } from "./serial-transport.js";
 import { SimTransport } from "./sim-transport.js";
 import { TcpTransport } from "./tcp-transport.js";
 import { TransportError, type Transport } from "./transport.js";
 
 export interface OpenOptions {
+  /** Makes the token behind `sim`; without it, `sim` is refused. */
+  simulator?: SimulatorFactory;
   /** Where `sim` keeps its flash (default: none, a fresh token every time). */
   simFlashFile?: string;
   /** Allow tcp:// to a host that is not this computer (the link is not encrypted). */
@@ -26,15 +27,10 @@ export function isLoopbackAddress(address: string): boolean {
 
 export async function openTransport(port: string, options: OpenOptions = {}): Promise<Transport> {
   if (port === "sim") {
-    const token = new SimulatedToken({ flashFile: options.simFlashFile });
-    token.powerOn();
-    const file = options.simFlashFile;
+    if (options.simulator === undefined) throw new TransportError("--port sim: this program has no simulated token to offer");
+    const token = options.simulator.newToken({ flashFile: options.simFlashFile });
     // Keep what the token wrote when the command ends.
-    return new SimTransport(token, () => {
-      if (file === undefined) return;
-      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      token.flash.save(file);
-    });
+    return new SimTransport(token, () => token.saveFlash());
   }
   if (port.startsWith("tcp://")) {
     if (!isLoopbackAddress(port) && options.insecureNetwork !== true) {

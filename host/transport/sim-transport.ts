@@ -1,9 +1,9 @@
 /**
- * The in-process simulated token as a transport (`--port sim`): bytes go straight into its
- * emulated UART; its answers come back synchronously, in virtual time.
+ * A token in this process (the simulator, `--port sim`) as a transport: bytes go straight into
+ * its emulated UART; its answers come back synchronously, in virtual time.
  */
 import { Listeners, TransportError, type Transport } from "./transport.js";
-import type { SimulatedToken } from "../../hardware/sim/token.js";
+import type { InProcessToken } from "../simulator.js";
 
 export class SimTransport implements Transport {
   readonly description = "sim";
@@ -14,7 +14,7 @@ export class SimTransport implements Transport {
 
   /** `beforeClose` runs when the link closes (e.g. to save the token's flash). */
   constructor(
-    readonly token: SimulatedToken,
+    readonly token: InProcessToken,
     private readonly beforeClose: () => void = () => undefined,
   ) {
     const forward = (text: string) => this.data.emit(text);

@@ -3,6 +3,8 @@
  * simulator, or a serial-over-TCP bridge) and the in-process simulator implement it; the
  * protocol client and every end-to-end suite are written once against it.
  */
+import { TransportError } from "../errors.js";
+export { TransportError };
 export interface Transport {
   /** For messages: "/dev/ttyUSB0", "tcp://127.0.0.1:7000", "sim". */
   readonly description: string;
@@ -13,11 +15,6 @@ export interface Transport {
   /** Subscribes to the link going away (cable pulled, socket closed). */
   onClose(listener: (reason: string) => void): () => void;
   close(): Promise<void>;
-}
-
-/** The link failed: not open, closed under us, unplugged. The message says what to do. */
-export class TransportError extends Error {
-  override name = "TransportError";
 }
 
 /** A tiny listener list, shared by the transports. */

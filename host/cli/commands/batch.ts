@@ -1,13 +1,12 @@
 /** `tokensmith batch`: N tokens in a row, with progress, resumable. */
 import { insecureNetworkAllowed } from "../session.js";
 import type { Command } from "commander";
-import { InputError } from "../../core/otp.js";
-import { checkSerialPrefix, requireSeedDestination, runBatch, type BatchEvent } from "../../provision/job.js";
-import { newPorts, samePort, simulatedTokens } from "../../provision/next-token.js";
+import { checkSerialPrefix, InputError, newPorts, requireSeedDestination, runBatch, samePort, simulatedTokens, type BatchEvent } from "../../index.js";
 import { openLedgerFor } from "../ledger-access.js";
 import { addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
 import { parseWhole } from "../options.js";
 import { EXIT, printJson, printLine, style } from "../output.js";
+import { simulator } from "../simulator.js";
 
 interface BatchFlags extends ProfileFlags {
   count?: string;
@@ -59,7 +58,7 @@ export function registerBatch(program: Command): void {
       const waiting = (message: string) => say(style.dim(message));
       const source =
         o.port === "sim"
-          ? simulatedTokens()
+          ? simulatedTokens(simulator)
           : o.port !== undefined
             ? samePort(o.port, { ledger, insecureNetwork: insecureNetworkAllowed(), prompt: process.stdin.isTTY === true, waitSeconds, onWaiting: waiting, stopRequested: () => stop })
             : newPorts({ waitSeconds, onWaiting: waiting, stopRequested: () => stop });

@@ -1,7 +1,6 @@
 /** `tokensmith code`: codes from a seed you hold, like oathtool. */
 import type { Command } from "commander";
-import { computeCodes, parseTime } from "../../codes/compute.js";
-import { parseSeed, shortSeedWarning } from "../../provision/seeds.js";
+import { computeCodes, parseSeed, parseTime, shortSeedWarning } from "../../index.js";
 import { printJson, printLine } from "../output.js";
 import { readSecretArgument, parseAlgorithm, parseChoice, parseWhole } from "../options.js";
 

@@ -1,8 +1,8 @@
 /** `tokensmith demo`: a simulated token provisioned as a real one would be. */
 import type { Command } from "commander";
-import { runCoreDemo } from "../../demo/core-demo.js";
-import { runTokenDemo } from "../../demo/token-demo.js";
+import { runCoreDemo, runTokenDemo } from "../../index.js";
 import { EXIT, printJson, printLine, style } from "../output.js";
+import { simulator } from "../simulator.js";
 
 const REAL_BOARD_STEPS = `With a real board (README.md, "From a bare ESP32 to a token in Duo"):
   tokensmith flash-espruino espruino_2v29_esp32.tgz     Espruino onto the ESP32 (once)
@@ -31,7 +31,7 @@ export function registerDemo(program: Command): void {
         if (!result.agree) process.exitCode = EXIT.failed;
         return;
       }
-      const demo = await runTokenDemo({ color: !process.env.NO_COLOR && process.stdout.isTTY === true });
+      const demo = await runTokenDemo({ color: !process.env.NO_COLOR && process.stdout.isTTY === true, simulator });
       if (options.json) {
         printJson(demo);
         return;

@@ -1,6 +1,6 @@
 /** `tokensmith devices`: serial ports, and which look like ESP32 boards. */
 import type { Command } from "commander";
-import { listPorts } from "../../device/discover.js";
+import { listPorts } from "../../index.js";
 import { printJson, printLine, style } from "../output.js";
 
 export function registerDevices(program: Command): void {

@@ -1,10 +1,7 @@
 /** `tokensmith export duo|entra|pskc|otpauth`: import files from the ledger's escrow. */
 import type { Command } from "commander";
 import path from "node:path";
-import { InputError } from "../../core/otp.js";
-import { exportFilePath, formatExport, readUpnMap, selectTokens, tokensWithSeeds, type ExportFormat } from "../../export/from-ledger.js";
-import { writeSecretFileAtomically } from "../../export/write-file.js";
-import { otpauthQrForTerminal, otpauthUri } from "../../export/otpauth.js";
+import { exportFilePath, formatExport, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, selectTokens, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat } from "../../index.js";
 import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine } from "../output.js";

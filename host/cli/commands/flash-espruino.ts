@@ -1,9 +1,6 @@
 /** `tokensmith flash-espruino`: write an Espruino ESP32 release onto a board, verified. */
 import type { Command } from "commander";
-import { InputError } from "../../core/otp.js";
-import { serialPortLink } from "../../flash/esptool-adapter.js";
-import { flashEspruino, type FlashProgress, type FlashResult } from "../../flash/flash.js";
-import { loadRelease, ESPRUINO_ESP32_LAYOUT } from "../../flash/release.js";
+import { ESPRUINO_ESP32_LAYOUT, flashEspruino, InputError, loadRelease, serialPortLink, type FlashProgress, type FlashResult } from "../../index.js";
 import { parseWhole } from "../options.js";
 import { printJson, printLine, style } from "../output.js";
 import { resolvePort } from "../session.js";

@@ -1,7 +1,7 @@
 /** `tokensmith info`: what the token says about itself, and its clock against the host's. */
 import type { Command } from "commander";
 import { withClient } from "../session.js";
-import { tokenInfo } from "../../device/maintenance.js";
+import { tokenInfo } from "../../index.js";
 import { printJson, printLine } from "../output.js";
 
 /** What a HELLO `fault` means to the person holding the token. */

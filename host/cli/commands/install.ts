@@ -2,11 +2,7 @@
 import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { InputError } from "../../core/otp.js";
-import { FIRMWARE_VERSION } from "../../../firmware/app/version.js";
-import { install, type InstallResult } from "../../install/install.js";
-import { artifactPath, dataDirectory } from "../../paths.js";
-import { openTransport } from "../../transport/open.js";
+import { artifactPath, dataDirectory, FIRMWARE_VERSION, InputError, install, openTransport, type InstallResult } from "../../index.js";
 import { insecureNetworkAllowed, resolvePort } from "../session.js";
 import { printJson, printLine, style } from "../output.js";
 

@@ -1,6 +1,6 @@
 /** `tokensmith ledger list|show|forget`: what the ledger knows. Never shows a seed. */
 import type { Command } from "commander";
-import { InputError } from "../../core/otp.js";
+import { InputError } from "../../index.js";
 import { openLedgerFor, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine } from "../output.js";

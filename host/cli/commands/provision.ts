@@ -1,8 +1,6 @@
 /** `tokensmith provision`: one token, seeded, clock set, verified, recorded. */
 import type { Command } from "commander";
-import { InputError } from "../../core/otp.js";
-import { checkSerialPrefix, checkTokenSerial, requireSeedDestination, provisionWithLedger } from "../../provision/job.js";
-import { checkSeedLength, parseSeed, shortSeedWarning } from "../../provision/seeds.js";
+import { checkSeedLength, checkSerialPrefix, checkTokenSerial, InputError, parseSeed, provisionWithLedger, requireSeedDestination, shortSeedWarning } from "../../index.js";
 import { withClient } from "../session.js";
 import { openLedgerFor } from "../ledger-access.js";
 import { PROFILE_OPTIONS, addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";

@@ -1,6 +1,6 @@
 /** `tokensmith seed convert`: Base32 <-> hex, with the bit length. */
 import type { Command } from "commander";
-import { convertSeed } from "../../provision/seeds.js";
+import { convertSeed } from "../../index.js";
 import { printJson, printLine } from "../output.js";
 import { readSecretArgument, parseChoice } from "../options.js";
 

@@ -1,11 +1,8 @@
 /** `tokensmith sim`: the simulated token on a TCP port. */
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
-import { runSimSession } from "../../../hardware/sim/session.js";
-import { parseListenAddress } from "../../../hardware/sim/uart-server.js";
-import { CONTROL_HELP } from "../../../hardware/sim/control.js";
-import { InputError } from "../../core/otp.js";
-import { artifactPath } from "../../paths.js";
+import { CONTROL_HELP, parseListenAddress, runSimSession } from "../simulator.js";
+import { artifactPath, InputError } from "../../index.js";
 
 export function registerSim(program: Command): void {
   program

@@ -1,6 +1,6 @@
 /** `tokensmith time check|sync`: the token's clock against this computer's. */
 import type { Command } from "commander";
-import { checkClock, clockReport, syncClock, type ClockReport } from "../../device/maintenance.js";
+import { checkClock, clockReport, syncClock, type ClockReport } from "../../index.js";
 import { withClient } from "../session.js";
 import { withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
 

@@ -1,6 +1,6 @@
 /** `tokensmith wipe`: erase a token's profiles and keys. */
 import type { Command } from "commander";
-import { factoryResetToken, wipeToken } from "../../device/maintenance.js";
+import { factoryResetToken, wipeToken } from "../../index.js";
 import { withClient } from "../session.js";
 import { withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { printJson, printLine } from "../output.js";

@@ -1,0 +1,157 @@
+/**
+ * Every error the host library throws on purpose, in one place, with the exit code each means
+ * for a command line (`exitCodeFor`). Each message says what went wrong and what to do; none
+ * carries a seed or a key. Anything else thrown is a bug (exit 1, reported as unexpected).
+ *
+ * The families, by what the user does next:
+ *   InputError      bad usage or input: nothing was done (exit 2)
+ *   TransportError  the token could not be reached: port, cable, no answer (exit 3)
+ *   TokenError      the token refused or the work could not be verified (exit 1)
+ *   LedgerError, EscrowError   the ledger or its escrow refused (exit 4)
+ */
+
+/** Exit codes, as the README and `tokensmith --help` document them. */
+export const EXIT = {
+  ok: 0,
+  /** The work itself failed: the token refused or could not be verified. */
+  failed: 1,
+  /** Bad usage or bad input: nothing was done. */
+  usage: 2,
+  /** The token could not be reached: cable, port, no answer. */
+  unreachable: 3,
+  /** The ledger or the escrow refused: locked, wrong passphrase, duplicate serial. */
+  ledger: 4,
+  /** Interrupted (Ctrl-C); what finished is recorded, the rest can be re-run. */
+  interrupted: 130,
+} as const;
+
+// ---- bad input (exit 2) -----------------------------------------------------------------------
+
+/** Bad input: the message says what was wrong and what is accepted. */
+export class InputError extends Error {
+  override name = "InputError";
+}
+
+/** A release archive or image that cannot be flashed: nothing was sent to the board. */
+export class ReleaseError extends InputError {
+  override name = "ReleaseError";
+}
+
+/** The serial ports could not be listed (the system refused). */
+export class PortListingError extends Error {
+  override name = "PortListingError";
+}
+
+const SHOWN_PROBLEMS = 50;
+
+/**
+ * A token set that cannot be written in the requested format. `problems` lists each offending
+ * token, so a batch of hundreds is reported in one go, not one failure per run.
+ */
+export class ExportError extends Error {
+  override name = "ExportError";
+  readonly problems: readonly string[];
+
+  constructor(summary: string, problems: readonly string[] = []) {
+    super(problems.length === 0 ? summary : summary + "\n" + listProblems(problems));
+    this.problems = problems;
+  }
+}
+
+function listProblems(problems: readonly string[]): string {
+  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => "  - " + p);
+  if (problems.length > SHOWN_PROBLEMS) shown.push(`  ... and ${problems.length - SHOWN_PROBLEMS} more`);
+  return shown.join("\n");
+}
+
+/** A secret file could not be written; `code` is the system error code when there was one. */
+export class SecretFileError extends ExportError {
+  override name = "SecretFileError";
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+// ---- the link (exit 3) ------------------------------------------------------------------------
+
+/** The link failed: not open, closed under us, unplugged. */
+export class TransportError extends Error {
+  override name = "TransportError";
+}
+
+/** No answer after every retry. */
+export class NoAnswerError extends TransportError {
+  override name = "NoAnswerError";
+}
+
+/** The REPL did not answer in time (cable, wrong port, chip asleep or reset). */
+export class ReplTimeoutError extends TransportError {
+  override name = "ReplTimeoutError";
+}
+
+// ---- the work failed (exit 1) -----------------------------------------------------------------
+
+/** The token answered with an error frame. `code` is the protocol's error code. */
+export class TokenError extends Error {
+  override name = "TokenError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The install could not be done; nothing unsafe was left behind. */
+export class InstallError extends TokenError {
+  override name = "InstallError";
+  constructor(message: string) {
+    super("install_failed", message);
+  }
+}
+
+/** The flashing itself failed: refused, or not verified. */
+export class FlashError extends TokenError {
+  override name = "FlashError";
+}
+
+/** Provisioning did not complete, or its result could not be verified. */
+export class ProvisionError extends Error {
+  override name = "ProvisionError";
+}
+
+/** The device is not the token the ledger knows under the serial it claims. Nothing was signed. */
+export class IdentityError extends InputError {
+  override name = "IdentityError";
+}
+
+/** An expression threw on the device's REPL (`Uncaught ...`). */
+export class ReplError extends Error {
+  override name = "ReplError";
+}
+
+// ---- the ledger (exit 4) ----------------------------------------------------------------------
+
+export class LedgerError extends Error {
+  override name = "LedgerError";
+}
+
+/** Wrong passphrase, an altered blob, or a blob this version cannot open. */
+export class EscrowError extends Error {
+  override name = "EscrowError";
+}
+
+/** The exit code for an error, and whether it is one the library throws on purpose (not a bug). */
+export function exitCodeFor(error: unknown): { code: number; known: boolean } {
+  // A device that is not the token it claims: the work failed (checked before InputError, its base).
+  if (error instanceof IdentityError) return { code: EXIT.failed, known: true };
+  if (error instanceof InputError || error instanceof ExportError || error instanceof PortListingError) return { code: EXIT.usage, known: true };
+  if (error instanceof TransportError) return { code: EXIT.unreachable, known: true };
+  if (error instanceof TokenError || error instanceof ProvisionError || error instanceof ReplError) return { code: EXIT.failed, known: true };
+  if (error instanceof LedgerError || error instanceof EscrowError) return { code: EXIT.ledger, known: true };
+  return { code: EXIT.failed, known: false };
+}
