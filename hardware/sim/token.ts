@@ -25,6 +25,7 @@ import { Ssd1306 } from "./devices/ssd1306.js";
 import { SimButton } from "./devices/button.js";
 import { PowerCutError, SimFlash } from "./devices/flash.js";
 import { createEspruinoEnvironment, type EspruinoEnvironment } from "./espruino-env.js";
+import { firmwareFromSources, firmwareFromSourcesWanted } from "./firmware-from-source.js";
 import { lieToFirmware, lieToHost, type Lie, type LineRewriter } from "./liar.js";
 
 export const FIRMWARE_BUNDLE = "dist/espruino/tokensmith-firmware.js";
@@ -136,7 +137,7 @@ export class SimulatedToken extends EventEmitter {
     };
     this.radios = { ble: options.radiosOn === true, wifi: options.radiosOn === true };
     this.lies = options.lie ? { in: lieToFirmware(options.lie), out: lieToHost(options.lie) } : null;
-    this.firmware = readFileSync(this.options.firmwareFile, "utf8");
+    this.firmware = firmwareFromSourcesWanted() && options.firmwareFile === undefined ? firmwareFromSources(projectRoot()) : readFileSync(this.options.firmwareFile, "utf8");
     this.clock = new VirtualClock(this.options.rtcUnixSeconds * 1000);
     this.rtc = new Ds3231(this.clock, { unixSeconds: this.options.rtcUnixSeconds, driftPpm: this.options.driftPpm });
     this.button = new SimButton(this.clock);
@@ -270,6 +271,9 @@ export class SimulatedToken extends EventEmitter {
       rngRegister: this.options.hardwareRng === "none" ? () => 0 : () => randomInt(0, 2 ** 32) | 0,
     });
     this.env = env;
+    // Mutation testing: the firmware's mutant switches read the test process's Stryker state.
+    const stryker = (globalThis as { __stryker__?: unknown }).__stryker__;
+    if (stryker !== undefined && firmwareFromSourcesWanted()) env.context.__stryker__ = stryker;
     this.emit("state", this.state);
     const stored = this.flash.read(file ?? BOOT_FILE);
     let code: string | undefined = stored;

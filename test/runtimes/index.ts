@@ -9,6 +9,7 @@
  * (required when CI=true), and hand-built ones named by environment variables:
  *   LUA53_32BIT=/path/to/lua   Lua 5.3 built with LUA_32BITS (int32 + float32)
  *   ESPRUINO=/path/to/espruino Espruino's Linux build
+ * Under TOKENSMITH_SOURCES_ONLY=1 (npm run mutation) only the two Node runtimes run.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { nodeNativeDigest } from "../../host/core/otp.js";
@@ -167,7 +168,13 @@ function onPath(command: string, probe: string): boolean {
   return result.status === 0;
 }
 
+/** Set by `npm run mutation`: only the runtimes that run the sources can see a mutant. */
+export const SOURCES_ONLY_ENV = "TOKENSMITH_SOURCES_ONLY";
+
 export function listRuntimes(): { available: Runtime[]; unavailable: Unavailable[] } {
+  if (process.env[SOURCES_ONLY_ENV] === "1") {
+    return { available: [nodeRuntime(false), nodeRuntime(true)], unavailable: [{ name: "the built bundles", reason: `${SOURCES_ONLY_ENV}=1 (a mutation run judges the sources)` }] };
+  }
   const available: Runtime[] = [nodeRuntime(false), nodeRuntime(true), es5Runtime(false), es5Runtime(true), fengariRuntime("53"), fengariRuntime("51")];
   const unavailable: Unavailable[] = [];
   const ci = process.env.CI === "true" || process.env.CI === "1";
