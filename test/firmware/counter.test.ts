@@ -60,4 +60,66 @@ describe("the nonce counter", () => {
     expect(handles.storage.get(COUNTER_FILE_B)).toBeUndefined();
     expect(COUNTER_FILE_BYTES).toBe(8 + TALLY_BYTES);
   });
+
+  it("reads every byte of the epoch: a high epoch counts from epoch * TALLY_BYTES", () => {
+    const { hal, storage } = createFakeHal();
+    const epoch = 0xa1b2c3; // below 2^24, every byte in use
+    storage.set(COUNTER_FILE_A, tallyFile(epoch, 9));
+    expect(counterValue(hal)).toBe(epoch * TALLY_BYTES + 9);
+    expect(advanceCounter(hal)).toBe(epoch * TALLY_BYTES + 10);
+  });
+
+  it("epochs stop below 2^24: a file claiming 2^24 is ignored, and the last epoch, full, refuses to advance", () => {
+    const beyond = createFakeHal();
+    beyond.storage.set(COUNTER_FILE_A, tallyFile(2 ** 24, 3));
+    expect(counterValue(beyond.hal)).toBe(0);
+
+    const last = createFakeHal();
+    last.storage.set(COUNTER_FILE_A, tallyFile(2 ** 24 - 1, TALLY_BYTES));
+    expect(counterValue(last.hal)).toBe((2 ** 24 - 1) * TALLY_BYTES + TALLY_BYTES);
+    expect(advanceCounter(last.hal)).toBe(-1);
+    expect([...last.storage.keys()]).toEqual([COUNTER_FILE_A]);
+    expect(last.storage.get(COUNTER_FILE_A)).toBe(tallyFile(2 ** 24 - 1, TALLY_BYTES));
+  });
+
+  it("the higher epoch wins whichever file holds it", () => {
+    const { hal, storage } = createFakeHal();
+    storage.set(COUNTER_FILE_A, tallyFile(6, 2));
+    storage.set(COUNTER_FILE_B, tallyFile(5, TALLY_BYTES));
+    expect(counterValue(hal)).toBe(6 * TALLY_BYTES + 2);
+    expect(advanceCounter(hal)).toBe(6 * TALLY_BYTES + 3);
+    expect(storage.get(COUNTER_FILE_A)).toBe(tallyFile(6, 3));
+  });
+
+  it("a file of the wrong length is not a counter file", () => {
+    const { hal, storage } = createFakeHal();
+    storage.set(COUNTER_FILE_A, tallyFile(4, 10).slice(0, COUNTER_FILE_BYTES - 1));
+    expect(counterValue(hal)).toBe(0);
+  });
+
+  it("a tally byte the flash refuses, or accepts without programming, gives -1", () => {
+    const refused = createFakeHal();
+    refused.storage.set(COUNTER_FILE_A, tallyFile(0, 3));
+    refused.flashFull = true;
+    expect(advanceCounter(refused.hal)).toBe(-1);
+    expect(refused.storage.get(COUNTER_FILE_A)).toBe(tallyFile(0, 3));
+
+    const silent = createFakeHal();
+    silent.storage.set(COUNTER_FILE_A, tallyFile(0, 3));
+    silent.hal.storageWriteAt = () => true; // says yes, writes nothing
+    expect(advanceCounter(silent.hal)).toBe(-1);
+  });
+
+  it("uses the platform's native CRC-32 when it has one (E.CRC32 on Espruino)", () => {
+    let calls = 0;
+    const { hal, storage } = createFakeHal({
+      nativeCrc32: (data) => {
+        calls++;
+        return zlib.crc32(Buffer.from(data, "latin1")) | 0;
+      },
+    });
+    expect(advanceCounter(hal)).toBe(1);
+    expect(calls).toBeGreaterThan(0);
+    expect(storage.get(COUNTER_FILE_A)).toBe(tallyFile(0, 1));
+  });
 });
