@@ -53,7 +53,7 @@ function serialProblems(token: ExportToken): string[] {
   if (startsLikeFormula(serial)) {
     return [`${t()}: the serial starts with '${serial.charAt(0)}', which spreadsheets run as a formula; ${fix}, starting with a letter or digit`];
   }
-  if (!isSerial(serial)) return [`${t()}: not a token's serial (1 to ${MAX_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -, the rule the token and the ledger keep); ${fix}`];
+  if (!isSerial(serial)) return [`${t()}: not a token's serial (1 to ${MAX_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -, starting with a letter or digit: the rule the token and the ledger keep); ${fix}`];
   return [];
 }
 
@@ -63,8 +63,7 @@ const NO_PROBLEMS: string[] = [];
 function plainlyFine(token: ExportToken): boolean {
   return (
     typeof token.serial === "string" &&
-    isSerial(token.serial) &&
-    token.serial.charCodeAt(0) !== 45 && // '-' would start a formula
+    isSerial(token.serial) && // which also keeps formula characters from the start
 
     token.algorithm === "SHA1" &&
     (token.digits === 6 || token.digits === 8) &&

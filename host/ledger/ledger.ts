@@ -351,7 +351,7 @@ export class Ledger {
     if (!Number.isInteger(width) || width < 1 || width > 12) throw new LedgerError(`serial width ${width}: give 1 to 12 digits`);
     if (!isSerialPrefix(prefix, width)) {
       throw new LedgerError(
-        `serial prefix "${prefix}": use 1-${MAX_SERIAL_LENGTH - width} letters, digits, '.', '_' or '-', not ending in a digit (e.g. "TS-"), so that prefix and ${width} digits make a serial`,
+        `serial prefix "${prefix}": use 1-${MAX_SERIAL_LENGTH - width} letters, digits, '.', '_' or '-', starting with a letter or digit and not ending in a digit (e.g. "TS-"), so that prefix and ${width} digits make a serial`,
       );
     }
     if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new LedgerError(`cannot reserve ${count} serials: give a whole number from 1 to 100000`);
@@ -656,7 +656,7 @@ export function hashSerials(serials: readonly string[]): string {
 
 function checkSerial(serial: string): void {
   if (typeof serial !== "string" || !isSerial(serial)) {
-    throw new LedgerError(`serial ${JSON.stringify(serial)}: a token's serial is 1 to ${MAX_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -`);
+    throw new LedgerError(`serial ${JSON.stringify(serial)}: a token's serial is 1 to ${MAX_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
   }
 }
 

@@ -67,7 +67,7 @@ export const MAX_TOKEN_SERIAL_LENGTH = MAX_SERIAL_LENGTH;
  * A-Z a-z 0-9 . _ - (which also keeps a spreadsheet from reading an import line as a formula).
  */
 export function checkTokenSerial(serial: string, what = "serial"): void {
-  const allowed = `a token's serial is 1 to ${MAX_TOKEN_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -`;
+  const allowed = `a token's serial is 1 to ${MAX_TOKEN_SERIAL_LENGTH} of A-Z a-z 0-9 . _ -, starting with a letter or digit`;
   if (serial.length === 0) throw new InputError(`the ${what} is empty: ${allowed}`);
   const bad = firstBadSerialCharacter(serial);
   if (bad >= 0) {

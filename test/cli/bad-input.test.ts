@@ -96,6 +96,8 @@ const formulaSerials = [
   { serial: "TS 1", char: " ", at: 3 },
   { serial: "=SUM(A1)", char: "=", at: 1 },
   { serial: "+CMD", char: "+", at: 1 },
+  { serial: "-TS1", char: "-", at: 1 },
+  { serial: "_TS1", char: "_", at: 1 },
 ];
 
 const cases: BadCase[] = [
@@ -134,11 +136,17 @@ const cases: BadCase[] = [
   ...formulaSerials.map(
     ({ serial, char, at }): BadCase => ({
       name: `provision --serial ${JSON.stringify(serial)} (refused before the token is touched)`,
-      args: (c) => provision(c, "--serial", serial),
+      args: (c) => provision(c, `--serial=${serial}`),
       code: EXIT.usage,
       stderr: [new RegExp(`has ${JSON.stringify(char).replace(/[+]/g, "\\+")} at position ${at}`), /A-Z a-z 0-9 \. _ -/],
     }),
   ),
+  {
+    name: "provision --prefix=-X (a leading '-': refused before the token is touched)",
+    args: (c) => provision(c, "--prefix=-X"),
+    code: EXIT.usage,
+    stderr: [/serial prefix "-X" has "-" at position 1/, /starting with a letter or digit/],
+  },
   {
     name: "batch --prefix with a formula character (no batch is begun)",
     args: (c) => ["batch", "--port", c.rack.address, "--out", c.out, "--count", "2", "--prefix", "=X-"],

@@ -23,6 +23,12 @@ const serials: Array<[string, boolean]> = [
   ["TS=1", false],
   ["tökén", false],
   ["TS\t1", false],
+  // The first character: a letter or digit (a leading '-' is a spreadsheet formula and a CLI option).
+  ["-TS1", false],
+  [".TS1", false],
+  ["_TS1", false],
+  ["1-", true],
+  ["z_.", true],
 ];
 
 describe("one rule for serials", () => {
