@@ -23,7 +23,7 @@ export { listPorts, type PortInfo } from "./device/discover.js";
 export { checkClock, clockReport, factoryResetToken, syncClock, tokenInfo, wipeToken, type ClockReport } from "./device/maintenance.js";
 
 // Provisioning.
-export { checkSerialPrefix, checkTokenSerial, provisionWithLedger, requireSeedDestination, runBatch, type BatchEvent, type ProfileChoice } from "./provision/job.js";
+export { checkLabel, checkSerialPrefix, checkTokenSerial, provisionWithLedger, requireSeedDestination, runBatch, type BatchEvent, type ProfileChoice } from "./provision/job.js";
 export { newPorts, samePort, simulatedTokens, type NextToken, type NextTokenSource } from "./provision/next-token.js";
 export { checkSeedLength, convertSeed, parseSeed, shortSeedWarning } from "./provision/seeds.js";
 export { ImportFile, type ImportFileFormat } from "./provision/import-file.js";

@@ -11,6 +11,7 @@ import { SHA256, byteString } from "../../shared/otp/hash.js";
 import { bytesToHex, hexToBytes } from "../../shared/codec/hex.js";
 import { parseWhole } from "../../shared/codec/decimal.js";
 import { isSerial } from "../../shared/serial.js";
+import { LABEL_PUNCTUATION, isLabel } from "../../shared/label.js";
 import { Frame, MAX_FRAME_BYTES, PROTOCOL_VERSION, addField, decodeFrame, encodeFrame, fieldValue } from "../../shared/protocol/frame.js";
 import { LineReader, newLineReader, pushChunk } from "../../shared/protocol/line-reader.js";
 import {
@@ -247,8 +248,8 @@ function readProfile(frame: Frame, n: number, problems: string[]): Profile | nul
     problems.push(prefix + missing + " is required");
     return null;
   }
-  if (label.length > 16) {
-    problems.push(prefix + "label is longer than 16 characters");
+  if (!isLabel(label)) {
+    problems.push(prefix + "label must be at most 16 of A-Z a-z 0-9 and" + LABEL_PUNCTUATION);
     return null;
   }
   if (kind !== "totp" && kind !== "hotp") {

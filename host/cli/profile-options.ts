@@ -1,13 +1,13 @@
 /** The profile options provision and batch share, parsed strictly. */
 import type { Command } from "commander";
 import path from "node:path";
-import { ImportFile, InputError, type ImportFileFormat, type ProfileChoice } from "../index.js";
+import { checkLabel, ImportFile, type ImportFileFormat, type ProfileChoice } from "../index.js";
 import { parseAlgorithm, parseChoice, parseWhole } from "./options.js";
 import { LEDGER_OPTION_HELP } from "./ledger-access.js";
 
 export function addProfileOptions(command: Command): Command {
   return command
-    .option("--label <text>", "what the token's display shows above the code (16 characters at most)", "tokensmith")
+    .option("--label <text>", "what the token's display shows above the code: at most 16 of A-Z a-z 0-9, space and - . / ! ? ' ( ) # + ,", "tokensmith")
     .option("--digits <n>", "6 or 8 (Duo: TOTP 6-digit or 8-digit)", "6")
     .option("--period <seconds>", "TOTP time step: 30 or 60", "30")
     .option("--algorithm <name>", "SHA1 (Duo's only choice) or SHA256", "SHA1")
@@ -40,7 +40,7 @@ export interface ProfileFlags {
 }
 
 export function readProfile(o: ProfileFlags, overrides: Partial<ProfileChoice> = {}): ProfileChoice {
-  if (Buffer.byteLength(o.label, "utf8") > 16) throw new InputError(`--label "${o.label}" is longer than 16 bytes: the token's display has room for 16`);
+  checkLabel(o.label);
   const period = parseChoice(o.period, [30, 60], "--period");
   return {
     label: o.label,

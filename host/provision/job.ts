@@ -12,6 +12,7 @@
  * A failure at any point leaves a pending row that a re-run resumes: the same chip gets the
  * same serial and management key, and the same seed when its line was already written.
  */
+import { LABEL_PUNCTUATION, MAX_LABEL_LENGTH, firstBadLabelCharacter, isLabel } from "../../shared/label.js";
 import { MAX_SERIAL_LENGTH, SERIAL_NUMBER_DIGITS, firstBadSerialCharacter, isSerial, isSerialPrefix } from "../../shared/serial.js";
 import type { Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
 import type { TokenClient } from "../device/client.js";
@@ -79,6 +80,21 @@ export function checkTokenSerial(serial: string, what = "serial"): void {
   if (!isSerial(serial)) throw new InputError(`the ${what} ${JSON.stringify(serial)} is ${serial.length} characters: ${allowed}`);
 }
 
+/**
+ * A profile label the token can show (shared/label.ts): checked before a token is touched, so
+ * that no later step (the frame to the token, the display, an import file) can refuse it.
+ */
+export function checkLabel(label: string): void {
+  const allowed = `a label is at most ${MAX_LABEL_LENGTH} of A-Z a-z 0-9, space and ${LABEL_PUNCTUATION.trim()} (what the token's display can draw)`;
+  const bad = firstBadLabelCharacter(label);
+  if (bad >= 0) {
+    const character = String.fromCodePoint(label.codePointAt(bad)!);
+    const position = [...label.slice(0, bad)].length + 1;
+    throw new InputError(`the label ${JSON.stringify(label)} has ${JSON.stringify(character)} at position ${position}: ${allowed}`);
+  }
+  if (!isLabel(label)) throw new InputError(`the label ${JSON.stringify(label)} is ${label.length} characters: ${allowed}`);
+}
+
 /** A serial prefix: token serial characters, not ending in a digit, room for the number. */
 export function checkSerialPrefix(prefix: string): void {
   const room = MAX_TOKEN_SERIAL_LENGTH - SERIAL_NUMBER_DIGITS;
@@ -136,6 +152,7 @@ export async function provisionWithLedger(
   serialFor: () => string,
 ): Promise<ProvisionedToken> {
   const { ledger } = settings;
+  checkLabel(settings.profile.label);
   const hello = await client.hello();
   assertTokensmith(hello);
   const pending = pendingFor(ledger, hello.id, batchId);
@@ -239,6 +256,7 @@ export async function runBatch(
   stopRequested: () => boolean,
 ): Promise<BatchOutcome> {
   const { ledger } = settings;
+  checkLabel(settings.profile.label);
   let batchId: number;
   if (plan.resume !== undefined) {
     const found = ledger.unfinishedBatches().find((b) => b.id === plan.resume);

@@ -142,6 +142,18 @@ const cases: BadCase[] = [
     }),
   ),
   {
+    name: "provision --label with a TAB (PSKC and the display refuse it later: refused before the token is touched)",
+    args: (c) => provision(c, "--serial", "TS-1", "--label", "Help\tdesk"),
+    code: EXIT.usage,
+    stderr: [/the label "Help\\tdesk" has "\\t" at position 5/, /what the token's display can draw/],
+  },
+  {
+    name: "batch --label the display cannot draw (no batch is begun)",
+    args: (c) => ["batch", "--port", c.rack.address, "--out", c.out, "--count", "2", "--prefix", "L-", "--label", "Zürich"],
+    code: EXIT.usage,
+    stderr: [/the label "Zürich" has "ü" at position 2/],
+  },
+  {
     name: "provision --prefix=-X (a leading '-': refused before the token is touched)",
     args: (c) => provision(c, "--prefix=-X"),
     code: EXIT.usage,
