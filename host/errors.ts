@@ -145,6 +145,36 @@ export class EscrowError extends Error {
   override name = "EscrowError";
 }
 
+const FILE_SYSTEM_REFUSALS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+};
+
+/**
+ * Errors from below the library that still have a plain explanation, turned into the
+ * library's own: SQLite finding the ledger damaged, and the file system refusing a write
+ * (a read-only home, a full disk). Anything else is returned as it is.
+ */
+export function explainError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (error.name === "SqliteError" && typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB")) {
+    return new LedgerError(
+      `the ledger file is damaged (SQLite: ${error.message}): nothing was changed. Restore it from your backup; \`sqlite3 FILE .recover\` may save its rows`,
+    );
+  }
+  if (typeof code === "string" && code in FILE_SYSTEM_REFUSALS) {
+    const where = (error as NodeJS.ErrnoException).path;
+    return new InputError(
+      `cannot use ${where ?? "a file"}: ${FILE_SYSTEM_REFUSALS[code]}. Point TOKENSMITH_HOME (or --ledger, --out) at a folder you can write, or free the space`,
+    );
+  }
+  return error;
+}
+
 /** The exit code for an error, and whether it is one the library throws on purpose (not a bug). */
 export function exitCodeFor(error: unknown): { code: number; known: boolean } {
   // A device that is not the token it claims: the work failed (checked before InputError, its base).

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { artifactPath } from "../index.js";
+import { artifactPath, explainError } from "../index.js";
 import { EXIT, EXIT_CODES_HELP, classify } from "./output.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerSim } from "./commands/sim.js";
@@ -68,8 +68,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    const { code, known } = classify(error);
-    process.stderr.write(known ? `tokensmith: ${(error as Error).message}\n` : `tokensmith: unexpected error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+    const explained = explainError(error);
+    const { code, known } = classify(explained);
+    process.stderr.write(known ? `tokensmith: ${(explained as Error).message}\n` : `tokensmith: unexpected error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = code;
   }
 }

@@ -8,6 +8,7 @@ import zlib from "node:zlib";
 import { addField, decodeFrame, encodeFrame, fieldValue, newFrame, type Frame } from "../../shared/protocol/frame.js";
 import { newLineReader, pushChunk } from "../../shared/protocol/line-reader.js";
 import { VERIFY_PREFIX, authMessage } from "../../shared/protocol/commands.js";
+import { MAX_PROFILES } from "../../firmware/app/settings.js";
 import type { Transport } from "../transport/transport.js";
 import { TokenError, NoAnswerError } from "../errors.js";
 export { TokenError, NoAnswerError };
@@ -137,6 +138,11 @@ export class TokenClient {
     const answer = await this.request("HELLO");
     const get = (key: string) => fieldValue(answer, key) ?? "";
     const count = Number(get("profiles"));
+    // A device that is not a tokensmith token may say anything: a count no token can hold
+    // (MAX_PROFILES) is refused here, not turned into a four-billion-element array.
+    if (!Number.isInteger(count) || count < 0 || count > MAX_PROFILES) {
+      throw new TokenError("bad_answer", `the device on ${this.transport.description} answered HELLO with profiles=${JSON.stringify(get("profiles").slice(0, 20))}, which no tokensmith token says (0 to ${MAX_PROFILES}): is it a tokensmith token?`);
+    }
     return {
       model: get("model"),
       firmware: get("firmware"),

@@ -226,6 +226,9 @@ export class Ledger {
     } catch (error) {
       this.db.close();
       if (isSqliteError(error, "SQLITE_NOTADB")) throw new LedgerError(`${file} is not a tokensmith ledger (not an SQLite database)`);
+      if (isSqliteError(error, "SQLITE_CORRUPT")) {
+        throw new LedgerError(`the ledger ${file} is damaged (SQLite: ${(error as Error).message}): nothing was changed. Restore it from your backup; \`sqlite3 ${file} .recover\` may save its rows`);
+      }
       throw error;
     }
   }

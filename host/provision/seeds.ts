@@ -52,7 +52,12 @@ export function parseOtpauth(uri: string): { seed: Uint8Array; parameters: Otpau
   if (kind !== "totp" && kind !== "hotp") throw new InputError(`otpauth type "${kind}" is not totp or hotp`);
   const secret = url.searchParams.get("secret");
   if (!secret) throw new InputError("the otpauth URI has no secret= parameter");
-  const label = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  let label: string;
+  try {
+    label = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  } catch {
+    throw new InputError("the otpauth URI's name (between otpauth://totp/ and ?) has a broken %-escape: each % must be followed by two hex digits, as in %20 or %3A");
+  }
   const colon = label.indexOf(":");
   const parameters: OtpauthParameters = { kind };
   parameters.account = colon >= 0 ? label.slice(colon + 1).trim() : label;
