@@ -1,17 +1,16 @@
 /**
- * The test set `npm run mutation` judges mutants with (stryker.config.json): every suite that
- * runs the mutated folders (shared/, firmware/store/, firmware/app/) from their sources. The
- * simulator suites count too: under TOKENSMITH_SIM_FIRMWARE=source the simulated token runs the
- * firmware bundled from the (mutated) sources. Left out: suites that run dist/ or transpile the
- * sources with the project's own ES5 and Lua builds, which refuse Stryker's instrumentation.
+ * The test set for `npm run mutation`'s second part (stryker.firmware.json): every suite that
+ * runs firmware/store/ and firmware/app/ from their sources. The simulator suites count: under
+ * TOKENSMITH_SIM_FIRMWARE=source the simulated token runs the firmware bundled from the
+ * (mutated) sources. Left out: suites that run dist/ or transpile the sources with the
+ * project's own ES5 and Lua builds, which refuse Stryker's instrumentation.
  */
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/core/**/*.test.ts", "test/protocol/**/*.test.ts", "test/firmware/**/*.test.ts", "test/sim/**/*.test.ts", "test/formats/**/*.test.ts"],
+    include: ["test/firmware/**/*.test.ts", "test/sim/**/*.test.ts", "test/formats/**/*.test.ts"],
     exclude: [
-      "test/protocol/portable.test.ts", // the ES5 flattener on the sources
       "test/firmware/es5-screens.test.ts", // the ES5 flattener on the sources
       "test/firmware/lua-forms.test.ts", // typescript-to-lua on the sources
       "test/sim/no-hoisting.test.ts", // reads dist/
