@@ -7,7 +7,7 @@
  * time, so keep one file per type (a batch has one type). Entra and PSKC files are made
  * afterwards by `tokensmith export` from the escrow.
  */
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { InputError } from "../core/otp.js";
 import { parseOtpauth } from "./seeds.js";
@@ -17,6 +17,14 @@ import { appendSecretLine } from "../export/write-file.js";
 import type { ExportToken } from "../export/types.js";
 
 export type ImportFileFormat = "duo" | "otpauth";
+
+function lstatOrNull(file: string): Stats | null {
+  try {
+    return lstatSync(file);
+  } catch {
+    return null;
+  }
+}
 
 export class ImportFile {
   constructor(
@@ -34,7 +42,11 @@ export class ImportFile {
       throw new InputError(`cannot write the import file ${this.path}: ${why}. No token was touched.`);
     };
     if (!existsSync(dir)) fail(`the folder ${dir} does not exist (create it first)`);
-    if (existsSync(this.path)) {
+    // The appends open the file without following a link (a link could send seeds elsewhere):
+    // refuse one here, dangling or not, rather than after the first token is provisioned.
+    const link = lstatOrNull(this.path);
+    if (link?.isSymbolicLink()) fail("it is a symbolic link, which tokensmith does not follow for a file of seeds (give the file's real path)");
+    if (link !== null) {
       const stat = statSync(this.path);
       if (!stat.isFile()) fail("it is not a regular file");
       if (process.platform !== "win32" && (stat.mode & 0o077) !== 0) fail("others can read it (chmod 600 it, or choose a new file)");

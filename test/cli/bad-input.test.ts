@@ -7,7 +7,7 @@
  */
 import { nobodyCannotRun } from "../nobody.js";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
@@ -154,6 +154,23 @@ const cases: BadCase[] = [
     stderr: [/the label "Zürich" has "ü" at position 2/],
   },
   {
+    name: "provision --out that is a symbolic link (the appends do not follow links: refused before the token is touched)",
+    setup: async (c) => {
+      writeFileSync(path.join(c.home, "real.csv"), "", { mode: 0o600 });
+      symlinkSync(path.join(c.home, "real.csv"), c.out);
+    },
+    args: (c) => provision(c, "--serial", "TS-1"),
+    code: EXIT.usage,
+    stderr: [/import\.csv: it is a symbolic link/, /No token was touched/],
+  },
+  {
+    name: "provision --out that is a dangling symbolic link",
+    setup: async (c) => void symlinkSync(path.join(c.home, "nowhere.csv"), c.out),
+    args: (c) => provision(c, "--serial", "TS-1"),
+    code: EXIT.usage,
+    stderr: [/it is a symbolic link/, /No token was touched/],
+  },
+  {
     name: "provision --prefix=-X (a leading '-': refused before the token is touched)",
     args: (c) => provision(c, "--prefix=-X"),
     code: EXIT.usage,
@@ -254,7 +271,9 @@ function files(dir: string): string[] {
     for (const name of readdirSync(d)) {
       const full = path.join(d, name);
       if (/-(wal|shm)$/.test(name)) continue;
-      if (statSync(full).isDirectory()) walk(full);
+      const link = lstatSync(full);
+      if (link.isSymbolicLink()) out.push(`${path.relative(dir, full)} -> ${readlinkSync(full)}`);
+      else if (link.isDirectory()) walk(full);
       else out.push(path.relative(dir, full) + (name.startsWith("ledger.sqlite") ? "" : " " + createHash("sha256").update(readFileSync(full)).digest("hex")));
     }
   };
