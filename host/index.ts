@@ -18,7 +18,7 @@ export { SerialTransport, TOKEN_BAUD_RATE } from "./transport/serial-transport.j
 export { TcpTransport } from "./transport/tcp-transport.js";
 export { SimTransport } from "./transport/sim-transport.js";
 export type { InProcessToken, SimulatedTokenHandle, SimulatorFactory } from "./simulator.js";
-export { TokenClient, type Hello, type ProfileSpec } from "./device/client.js";
+export { ANSWER_TIMEOUT_ENV, answerTimeoutMs, TokenClient, type Hello, type ProfileSpec } from "./device/client.js";
 export { listPorts, type PortInfo } from "./device/discover.js";
 export { checkClock, clockReport, factoryResetToken, syncClock, tokenInfo, wipeToken, type ClockReport } from "./device/maintenance.js";
 

@@ -10,10 +10,28 @@ import { newLineReader, pushChunk } from "../../shared/protocol/line-reader.js";
 import { VERIFY_PREFIX, authMessage } from "../../shared/protocol/commands.js";
 import { MAX_PROFILES } from "../../firmware/app/settings.js";
 import type { Transport } from "../transport/transport.js";
-import { TokenError, NoAnswerError } from "../errors.js";
+import { InputError, TokenError, NoAnswerError } from "../errors.js";
 export { TokenError, NoAnswerError };
 
 const crc32 = (text: string) => zlib.crc32(Buffer.from(text, "latin1")) | 0;
+
+/**
+ * The environment variable that lengthens every wait for an answer (a token's frame, the
+ * Espruino prompt during install), in milliseconds: for slow links, such as a serial port
+ * bridged over a network, or a busy machine. Unset: each wait keeps its own default.
+ */
+export const ANSWER_TIMEOUT_ENV = "TOKENSMITH_ANSWER_TIMEOUT_MS";
+
+/** `fallback`, or the wait TOKENSMITH_ANSWER_TIMEOUT_MS sets (whole ms, 1 to 600000). */
+export function answerTimeoutMs(fallback: number): number {
+  const text = process.env[ANSWER_TIMEOUT_ENV];
+  if (text === undefined || text === "") return fallback;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) {
+    throw new InputError(`${ANSWER_TIMEOUT_ENV}=${JSON.stringify(text)}: give whole milliseconds, 1 to 600000`);
+  }
+  return ms;
+}
 
 export interface ClientOptions {
   /** How long to wait for each answer. */
@@ -71,7 +89,7 @@ export class TokenClient {
     readonly transport: Transport,
     options: ClientOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? answerTimeoutMs(2000);
     this.retries = options.retries ?? 2;
     this.unsubscribe = transport.onData((chunk) =>
       pushChunk(

@@ -15,7 +15,7 @@
  * 4. E.reboot(), then HELLO must report the expected firmware version.
  */
 import { FIRMWARE_VERSION } from "../../firmware/app/version.js";
-import { NoAnswerError, TokenClient, TokenError, type Hello } from "../device/client.js";
+import { answerTimeoutMs, NoAnswerError, TokenClient, TokenError, type Hello } from "../device/client.js";
 import type { Transport } from "../transport/transport.js";
 import { CountingTransport, ReplDriver, ReplError, pauseFor } from "./repl-driver.js";
 import {
@@ -173,8 +173,9 @@ export async function install(link: Transport, bundle: string, options: InstallO
   };
 
   // 1. Who has the console?
+  // A probe: silence (a bare Espruino prompt) is an answer too, so it keeps its short wait.
   const client = new TokenClient(transport, { timeoutMs: options.helloTimeoutMs ?? 700, retries: 1 });
-  const driver = new ReplDriver(transport, { timeoutMs: options.replTimeoutMs ?? 3000, pause });
+  const driver = new ReplDriver(transport, { timeoutMs: options.replTimeoutMs ?? answerTimeoutMs(3000), pause });
   try {
     const before = await helloOrNull(client);
     if (before !== null) {
@@ -259,7 +260,7 @@ export async function install(link: Transport, bundle: string, options: InstallO
     // 4. Reboot into it and make sure it is what we meant.
     await driver.sendLine("E.reboot()");
     await pause(options.rebootWaitMs ?? 1500);
-    const after = new TokenClient(transport, { timeoutMs: Math.max(options.helloTimeoutMs ?? 700, 1000), retries: 3 });
+    const after = new TokenClient(transport, { timeoutMs: Math.max(options.helloTimeoutMs ?? 700, answerTimeoutMs(1000)), retries: 3 });
     try {
       const hello = await after.hello();
       result.hello = hello;

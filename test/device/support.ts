@@ -33,7 +33,9 @@ let installed: string | null = null;
 
 /** Runs the CLI against a token (the CLI is what an administrator runs). */
 export function cli(args: string[], token: GenuineToken, timeoutMs = 120_000): Promise<CliResult> {
-  return runCli([...args, "--port", token.port], { home, timeoutMs });
+  // The genuine interpreter is one busy process: on a loaded machine an answer may take
+  // seconds, which a board never needs. Waiting longer costs nothing when answers come.
+  return runCli([...args, "--port", token.port], { home, timeoutMs, env: { TOKENSMITH_ANSWER_TIMEOUT_MS: "30000" } });
 }
 
 /**
