@@ -50,14 +50,27 @@ export async function promptHidden(question: string): Promise<string> {
 }
 
 /**
- * Opens the ledger; unlocks the escrow when `escrow` is asked for or the ledger already has
- * one (every write then needs it). The first unlock sets the passphrase.
+ * What a command needs of the ledger. `create`: make the ledger when it is missing (only the
+ * commands that provision); otherwise a missing file is an error, not a new ledger. `escrow`:
+ * "never" (only reads what is stored in the clear: `ledger list`, `time check`), "when-sealed"
+ * (needs management keys, which an escrowed ledger seals), "always" (needs seeds, or creates
+ * the escrow).
  */
-export async function openLedgerFor(option: string | undefined, escrow: boolean): Promise<Ledger> {
-  const ledger = openLedger(ledgerPath(option));
-  if (escrow || ledger.escrowConfigured()) {
+export interface LedgerUse {
+  create: boolean;
+  escrow: "never" | "when-sealed" | "always";
+}
+
+export const READ_ONLY: LedgerUse = { create: false, escrow: "never" };
+export const MAINTAIN: LedgerUse = { create: false, escrow: "when-sealed" };
+
+/** Opens the ledger for `use`, asking for the escrow passphrase only when it is needed. */
+export async function openLedgerFor(option: string | undefined, use: LedgerUse): Promise<Ledger> {
+  const ledger = openLedger(ledgerPath(option), { create: use.create });
+  const sealed = ledger.escrowConfigured();
+  if (use.escrow === "always" || (use.escrow === "when-sealed" && sealed)) {
     const fromEnv = escrowPassphraseFromEnv();
-    const passphrase = fromEnv ?? (await promptHidden(ledger.escrowConfigured() ? "Escrow passphrase: " : "New escrow passphrase (remember it: exports need it): "));
+    const passphrase = fromEnv ?? (await promptHidden(sealed ? "Escrow passphrase: " : "New escrow passphrase (remember it: exports need it): "));
     if (passphrase.length < 8) {
       ledger.close();
       throw new InputError("the escrow passphrase must be at least 8 characters");
@@ -78,8 +91,8 @@ export async function openLedgerFor(option: string | undefined, escrow: boolean)
 }
 
 /** Runs `work` with the ledger open, closing it however `work` ends. */
-export async function withLedger<T>(option: string | undefined, escrow: boolean, work: (ledger: Ledger) => Promise<T> | T): Promise<T> {
-  const ledger = await openLedgerFor(option, escrow);
+export async function withLedger<T>(option: string | undefined, use: LedgerUse, work: (ledger: Ledger) => Promise<T> | T): Promise<T> {
+  const ledger = await openLedgerFor(option, use);
   try {
     return await work(ledger);
   } finally {

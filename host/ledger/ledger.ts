@@ -17,7 +17,7 @@
  * unlinked), busy timeout so two processes on one ledger wait for each other. Every write is
  * one BEGIN IMMEDIATE transaction.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -137,6 +137,11 @@ export interface LedgerOptions {
   scryptCost?: ScryptCost;
   /** How long to wait for another process holding the write lock, ms (default 10 s). */
   busyTimeoutMs?: number;
+  /**
+   * Create the ledger (and its folder) when the file is missing, and tighten a loose file mode
+   * (default true). False for commands that only read: a missing file is then an error.
+   */
+  create?: boolean;
 }
 
 const VERIFIER_PLAINTEXT = Buffer.from("tokensmith escrow verifier v1", "utf8");
@@ -186,16 +191,34 @@ interface SyncRow {
 
 const isPosix = process.platform !== "win32";
 
-/** Creates the directory (0700) and the file (0600) if missing; tightens a loose existing file. */
-function prepareFile(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (created !== undefined && isPosix) chmodSync(dir, 0o700);
-  try {
-    closeSync(openSync(file, "wx", 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+/**
+ * With `create`: creates the directory (0700) and the file (0600) when missing. Without: the
+ * file must exist (a mistyped --ledger is an error, not a new ledger). Either way an empty file
+ * that was already there is refused: it is somebody's file, not a ledger.
+ */
+function prepareFile(file: string, create: boolean): void {
+  if (!create) {
+    if (!existsSync(file)) {
+      throw new LedgerError(`there is no ledger at ${file}: check --ledger (or TOKENSMITH_LEDGER); provision and batch create one`);
+    }
+  } else {
+    const dir = path.dirname(path.resolve(file));
+    const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (created !== undefined && isPosix) chmodSync(dir, 0o700);
+    try {
+      closeSync(openSync(file, "wx", 0o600));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
+  if (statSync(file).isFile() && statSync(file).size === 0) {
+    throw new LedgerError(`${file} is an empty file, not a tokensmith ledger: remove it, or give another path with --ledger`);
+  }
+}
+
+/** A ledger that others can read is tightened to 0600 (only once it is known to be a ledger). */
+function tightenMode(file: string): void {
   if (isPosix && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
 }
 
@@ -214,7 +237,8 @@ export class Ledger {
     this.path = file;
     this.options = options;
     const inMemory = file === ":memory:";
-    if (!inMemory) prepareFile(file);
+    const create = options.create ?? true;
+    if (!inMemory) prepareFile(file, create);
     try {
       this.db = new Database(file, { timeout: options.busyTimeoutMs ?? 10_000 });
     } catch (error) {
@@ -223,6 +247,7 @@ export class Ledger {
     try {
       this.configure(inMemory);
       this.migrate();
+      if (!inMemory && create) tightenMode(file);
     } catch (error) {
       this.db.close();
       if (isSqliteError(error, "SQLITE_NOTADB")) throw new LedgerError(`${file} is not a tokensmith ledger (not an SQLite database)`);
@@ -236,6 +261,9 @@ export class Ledger {
   private configure(inMemory: boolean): void {
     const id = this.db.pragma("application_id", { simple: true }) as number;
     if (id !== 0 && id !== LEDGER_APPLICATION_ID) throw new LedgerError(`${this.path} is an SQLite database of another program, not a tokensmith ledger`);
+    // Before anything is set on it (WAL mode would change the file): another program's database.
+    const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    if (tables.length > 0 && !tables.includes("schema_migrations")) throw new LedgerError(`${this.path} is an SQLite database but not a tokensmith ledger`);
     if (!inMemory) {
       const mode = this.db.pragma("journal_mode = WAL", { simple: true });
       if (mode !== "wal") throw new LedgerError(`cannot put the ledger ${this.path} in WAL mode (got ${String(mode)})`);

@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from "node:fs";
+import { chmodSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -23,11 +23,25 @@ describe("the ledger file", () => {
     expect(mode(file + "-shm")).toBe(0o600);
   });
 
-  it("tightens an existing ledger file that is readable by others", () => {
+  it("tightens an existing ledger file that is readable by others (when opened to write)", () => {
     const file = path.join(tempDir(), "ledger.sqlite");
-    writeFileSync(file, "", { mode: 0o644 });
+    tempLedger({}, file).close();
+    chmodSync(file, 0o644);
     tempLedger({}, file);
     expect(mode(file)).toBe(0o600);
+  });
+
+  it("leaves the mode alone when opened only to read, and refuses an empty file it did not create", () => {
+    const file = path.join(tempDir(), "ledger.sqlite");
+    tempLedger({}, file).close();
+    chmodSync(file, 0o644);
+    openLedger(file, { create: false }).close();
+    expect(mode(file)).toBe(0o644);
+    const empty = path.join(tempDir(), "empty.sqlite");
+    writeFileSync(empty, "", { mode: 0o644 });
+    expect(() => openLedger(empty)).toThrow(/is an empty file, not a tokensmith ledger/);
+    expect(mode(empty)).toBe(0o644);
+    expect(() => openLedger(path.join(tempDir(), "missing.sqlite"), { create: false })).toThrow(/there is no ledger at/);
   });
 
   it("migrates once: opening twice (and two handles) keeps one schema row per version", () => {

@@ -42,7 +42,7 @@ export function registerBatch(program: Command): void {
     requireSeedDestination({ importFile, escrow: o.escrow === true });
     const profile = readProfile(o);
     const waitSeconds = parseWhole(o.wait, 1, 86400, "--wait");
-    const ledger = await openLedgerFor(o.ledger, o.escrow === true);
+    const ledger = await openLedgerFor(o.ledger, { create: true, escrow: o.escrow === true ? "always" : "when-sealed" });
     let stop = false;
     const onSignal = () => {
       if (stop) process.exit(EXIT.interrupted); // a second Ctrl-C: stop at once (the ledger is consistent)

@@ -54,7 +54,7 @@ export function registerExport(program: Command): void {
         if (!password) throw new InputError(o.passwordEnv ? `${o.passwordEnv} is not set or empty` : "no password given");
         if (password.length < 8) throw new InputError("the PSKC password must be at least 8 characters");
       }
-      const ledger = await openLedgerFor(o.ledger, true);
+      const ledger = await openLedgerFor(o.ledger, { create: false, escrow: "always" });
       try {
         const records = selectTokens(ledger, { batchId: o.batch === undefined ? undefined : parseWhole(o.batch, 1, 2 ** 31, "--batch"), serials: o.serial });
         const tokens = tokensWithSeeds(ledger, records, o.issuer);

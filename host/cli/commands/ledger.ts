@@ -1,7 +1,7 @@
 /** `tokensmith ledger list|show|forget`: what the ledger knows. Never shows a seed. */
 import type { Command } from "commander";
 import { InputError } from "../../index.js";
-import { openLedgerFor, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { MAINTAIN, openLedgerFor, READ_ONLY, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine } from "../output.js";
 
@@ -17,7 +17,7 @@ export function registerLedger(program: Command): void {
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action(async (o: { batch?: string; state?: string; ledger?: string; json?: boolean }) => {
-      const book = await openLedgerFor(o.ledger, false);
+      const book = await openLedgerFor(o.ledger, READ_ONLY);
       try {
         const tokens = book.listTokens({
           batchId: o.batch === undefined ? undefined : parseWhole(o.batch, 1, 2 ** 31, "--batch"),
@@ -46,7 +46,7 @@ export function registerLedger(program: Command): void {
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action(async (serial: string, o: { ledger?: string; json?: boolean }) => {
-      const book = await openLedgerFor(o.ledger, false);
+      const book = await openLedgerFor(o.ledger, READ_ONLY);
       try {
         const token = book.getToken(serial);
         if (!token) throw new InputError(`${serial} is not in ${book.path}`);
@@ -74,7 +74,7 @@ export function registerLedger(program: Command): void {
     .option("--force", "also retire a provisioned record (a token erased outside tokensmith, or lost)")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .action(async (serial: string, o: { ledger?: string; force?: boolean }) => {
-      const book = await openLedgerFor(o.ledger, false);
+      const book = await openLedgerFor(o.ledger, MAINTAIN);
       try {
         book.forget(serial, { force: o.force === true });
         printLine(`${serial} forgotten (marked wiped)`);

@@ -55,7 +55,7 @@ export function registerProvision(program: Command): void {
       ...(uri?.period ? { period: uri.period } : {}),
       ...(uri?.counter !== undefined ? { counter: uri.counter } : {}),
     });
-    const ledger = await openLedgerFor(o.ledger, o.escrow === true);
+    const ledger = await openLedgerFor(o.ledger, { create: true, escrow: o.escrow === true ? "always" : "when-sealed" });
     try {
       const done = await withClient(o.port, (client) =>
         provisionWithLedger(

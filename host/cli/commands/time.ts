@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { checkClock, clockReport, syncClock, type ClockReport } from "../../index.js";
 import { withClient } from "../session.js";
-import { withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { READ_ONLY, withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
 
 interface DeviceFlags {
   port?: string;
@@ -29,7 +29,7 @@ export function registerTime(program: Command): void {
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action((o: DeviceFlags) =>
-      withLedger(o.ledger, false, async (ledger) => {
+      withLedger(o.ledger, READ_ONLY, async (ledger) => {
         const reports = o.port
           ? [await withClient(o.port, (client) => checkClock(client, ledger, now))]
           : ledger.listTokens({ state: "provisioned" }).map((t) => clockReport(ledger, t.serial, null));
@@ -45,7 +45,7 @@ export function registerTime(program: Command): void {
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action((o: DeviceFlags) =>
-      withLedger(o.ledger, false, async (ledger) => {
+      withLedger(o.ledger, { create: true, escrow: "when-sealed" }, async (ledger) => {
         const report = await withClient(o.port, (client) => syncClock(client, ledger, now));
         if (o.json) printJson(report);
         else printLine(`synced ${show(report)}`);

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { factoryResetToken, wipeToken } from "../../index.js";
 import { withClient } from "../session.js";
-import { withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { MAINTAIN, withLedger, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { printJson, printLine } from "../output.js";
 
 export function registerWipe(program: Command): void {
@@ -25,7 +25,7 @@ export function registerWipe(program: Command): void {
           else printLine(`factory reset ${who}: every seed and key erased; it is unprovisioned`);
         });
       }
-      return withLedger(o.ledger, false, async (ledger) => {
+      return withLedger(o.ledger, MAINTAIN, async (ledger) => {
         const serial = await withClient(o.port, (client) => wipeToken(client, ledger));
         if (o.json) printJson({ wiped: serial });
         else printLine(`wiped ${serial}`);
