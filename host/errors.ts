@@ -76,6 +76,13 @@ export class SecretFileError extends ExportError {
   }
 }
 
+// ---- interrupted (exit 130) ---------------------------------------------------------------------
+
+/** The operator stopped it (Ctrl-C, at a prompt or during the work). */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+}
+
 // ---- the link (exit 3) ------------------------------------------------------------------------
 
 /** The link failed: not open, closed under us, unplugged. */
@@ -177,6 +184,7 @@ export function explainError(error: unknown): unknown {
 
 /** The exit code for an error, and whether it is one the library throws on purpose (not a bug). */
 export function exitCodeFor(error: unknown): { code: number; known: boolean } {
+  if (error instanceof InterruptedError) return { code: EXIT.interrupted, known: true };
   // A device that is not the token it claims: the work failed (checked before InputError, its base).
   if (error instanceof IdentityError) return { code: EXIT.failed, known: true };
   if (error instanceof InputError || error instanceof ExportError || error instanceof PortListingError) return { code: EXIT.usage, known: true };

@@ -3,7 +3,7 @@
  * and the escrow passphrase when it is needed: TOKENSMITH_ESCROW_PASSPHRASE, else a hidden
  * prompt on a terminal. Never echoed, never logged.
  */
-import { dataDirectory, defaultLedgerPath, escrowPassphraseFromEnv, InputError, LEDGER_FILE_NAME, openLedger, type Ledger } from "../index.js";
+import { dataDirectory, defaultLedgerPath, escrowPassphraseFromEnv, InputError, InterruptedError, LEDGER_FILE_NAME, openLedger, type Ledger } from "../index.js";
 import path from "node:path";
 
 export const LEDGER_OPTION_HELP = "the ledger file (default: the tokensmith folder in your data directory)";
@@ -32,7 +32,7 @@ export async function promptHidden(question: string): Promise<string> {
           }
           if (char === "\u0003") {
             stdin.off("data", onData);
-            reject(new InputError("cancelled"));
+            reject(new InterruptedError("cancelled at the passphrase prompt: nothing was done"));
             return;
           }
           if (char === "\u007f") answer = answer.slice(0, -1);

@@ -240,6 +240,8 @@ export interface BatchOutcome {
   pending: string[];
   failures: number;
   interrupted: boolean;
+  /** Why the batch stopped before its end, when the operator must act (after tokens were done). */
+  stoppedBecause?: string;
 }
 
 /**
@@ -279,6 +281,8 @@ export async function runBatch(
   let failures = 0;
   let failuresInARow = 0;
   let interrupted = false;
+  let doneThisRun = 0;
+  let stoppedBecause: string | undefined;
   for (;;) {
     const summary = ledger.batchSummary(batchId);
     if (summary.provisioned >= summary.planned) break;
@@ -306,13 +310,21 @@ export async function runBatch(
       });
       const after = ledger.batchSummary(batchId);
       onEvent({ type: "provisioned", serial: done.serial, done: after.provisioned, planned: after.planned, resumed: done.resumed, seconds: (Date.now() - started) / 1000 });
+      doneThisRun++;
       failuresInARow = 0;
     } catch (error) {
       failures++;
       failuresInARow++;
       const after = ledger.batchSummary(batchId);
       onEvent({ type: "failed", serial, message: (error as Error).message, done: after.provisioned, planned: after.planned });
-      if (error instanceof InputError) throw error;
+      if (error instanceof InputError) {
+        // Bad input with nothing done is "nothing done" (exit 2); after tokens were done this
+        // run, it is a batch stopped part-way, with the reason and what was done.
+        if (doneThisRun === 0) throw error;
+        interrupted = true;
+        stoppedBecause = (error as Error).message;
+        break;
+      }
       if (failuresInARow >= MAX_CONSECUTIVE_FAILURES) {
         interrupted = true;
         break; // (the finally below releases the token)
@@ -330,5 +342,6 @@ export async function runBatch(
     pending: ledger.listTokens({ batchId, state: "pending" }).map((t) => t.serial),
     failures,
     interrupted,
+    ...(stoppedBecause !== undefined ? { stoppedBecause } : {}),
   };
 }

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { SimulatorFactory } from "../simulator.js";
 import { SerialTransport } from "./serial-transport.js";
 import { SimTransport } from "./sim-transport.js";
-import { TcpTransport } from "./tcp-transport.js";
+import { parseTcpAddress, TcpTransport } from "./tcp-transport.js";
 import { TransportError, type Transport } from "./transport.js";
 
 export interface OpenOptions {
@@ -19,9 +19,9 @@ export interface OpenOptions {
   insecureNetwork?: boolean;
 }
 
-/** Whether a tcp:// address stays on this computer. */
+/** Whether a tcp:// address stays on this computer (a malformed one is an InputError). */
 export function isLoopbackAddress(address: string): boolean {
-  const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
+  const { host } = parseTcpAddress(address);
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 

@@ -4,12 +4,13 @@
  */
 import net from "node:net";
 import { Listeners, TransportError, type Transport } from "./transport.js";
+import { InputError } from "../errors.js";
 
 export function parseTcpAddress(address: string): { host: string; port: number } {
   const match = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(address);
   const port = match ? Number(match[2]) : NaN;
   if (!match || port < 1 || port > 65535) {
-    throw new TransportError(`"${address}" is not a TCP address: write it as tcp://HOST:PORT, for example tcp://127.0.0.1:7000`);
+    throw new InputError(`"${address}" is not a TCP address: write it as tcp://HOST:PORT (port 1 to 65535), for example tcp://127.0.0.1:7000`);
   }
   return { host: match[1].replace(/^\[|\]$/g, ""), port };
 }

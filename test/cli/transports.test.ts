@@ -134,6 +134,13 @@ describe("tcp:// leaves this computer only when told to", () => {
     expect(isLoopbackAddress(address)).toBe(loopback);
   });
 
+  it.each(["tcp://127.0.0.1:99999", "tcp://127.0.0.1", "tcp://:7000", "tcp://127.0.0.1:0"])("a malformed address (%s) is bad input: exit 2, with the form to use", async (address) => {
+    const run = await runCli(["info", "--port", address], { home: newHome("tcp-bad") });
+    expect(run.stderr).toMatch(/is not a TCP address: write it as tcp:\/\/HOST:PORT \(port 1 to 65535\)/);
+    expect(run.stderr).not.toMatch(/unexpected/);
+    expect(run.code).toBe(2);
+  });
+
   it("the CLI refuses tcp:// to another computer without --insecure-network, and says why", async () => {
     const home = newHome("tcp-remote");
     const refused = await runCli(["info", "--port", "tcp://192.0.2.1:7000"], { home });

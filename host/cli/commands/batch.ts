@@ -80,6 +80,7 @@ export function registerBatch(program: Command): void {
         printLine(`batch ${outcome.batchId}: ${outcome.provisioned} of ${outcome.planned} provisioned${outcome.failures ? `, ${outcome.failures} failed attempts` : ""}`);
         if (importFile) printLine(`import file: ${importFile.path}`);
         printLine(`ledger: ${ledger.path}`);
+        if (outcome.stoppedBecause) printLine(`stopped: ${outcome.stoppedBecause}`);
         if (outcome.pending.length) printLine(`pending (reconnect these tokens and run with --resume ${outcome.batchId}): ${outcome.pending.join(", ")}`);
         else if (outcome.provisioned < outcome.planned) printLine(`to finish: tokensmith batch --resume ${outcome.batchId} ...`);
       }
