@@ -43,6 +43,12 @@ export function realTimeFollower(speed: number, now: () => number = () => perfor
   };
 }
 
+/** Changes whenever the flash's content may have: what was written, compacted or erased. */
+function flashMark(token: SimulatedToken): string {
+  const flash = token.flash;
+  return `${flash.writeCalls}/${flash.bytesWrittenTotal}/${flash.compactions}/${flash.list().join(",")}`;
+}
+
 /** Runs until `quit`, SIGINT or SIGTERM (not end of input); resolves when stopped. */
 export async function runSimSession(options: SimSessionOptions, io: SimSessionIo): Promise<void> {
   const token = new SimulatedToken(options);
@@ -59,10 +65,22 @@ export async function runSimSession(options: SimSessionOptions, io: SimSessionIo
     }
   };
   draw();
+  // --flash FILE: the token's flash is written back whenever it changed (a killed session loses
+  // at most the last tick), and when the session ends.
+  let keptMark = flashMark(token);
+  const keepFlash = (force = false) => {
+    if (options.flashFile === undefined) return;
+    const mark = flashMark(token);
+    if (!force && mark === keptMark) return;
+    token.flash.save(options.flashFile);
+    keptMark = mark;
+  };
+  keepFlash(true);
   const due = realTimeFollower(options.speed);
   const ticker = setInterval(() => {
     token.advanceMs(due());
     draw();
+    keepFlash();
   }, TICK_MS);
   const lines = readline.createInterface({ input: io.input, terminal: false });
   let stop: () => void = () => undefined;
@@ -87,5 +105,6 @@ export async function runSimSession(options: SimSessionOptions, io: SimSessionIo
     lines.close();
     await server.close();
     token.powerOff();
+    keepFlash(true);
   }
 }

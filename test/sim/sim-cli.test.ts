@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
@@ -83,6 +83,29 @@ describe("tokensmith sim", () => {
     await waitFor(() => sim.output().split("┌").length > before, "a redraw");
     const picture = sim.output().slice(sim.output().lastIndexOf("┌"));
     expect(picture.split("\n").filter((line) => line.startsWith("│")).length).toBe(32); // 64 rows, two per line
+  });
+
+  it("--flash FILE keeps the token: written as the token writes (a killed session keeps it), read back by the next session", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-sim-flash-"));
+    const file = path.join(dir, "token.json");
+    const first = await startSim(["--flash", file, "--chip-id", "246f28a1b2c3"]);
+    const transport = await TcpTransport.connect(`tcp://${first.address}`);
+    const client = new TokenClient(transport, { timeoutMs: 2000 });
+    await client.provision("TS-KEPT", MKEY, [{ label: "kept", kind: "totp", algorithm: "SHA1", digits: 6, period: 30, secret: secretFor(Buffer.alloc(20, 0x43)) }]);
+    client.close();
+    await transport.close();
+    await waitFor(() => existsSync(file) && readFileSync(file, "utf8").includes("tsrec"), "the flash file to hold the record");
+    child!.kill("SIGKILL"); // no goodbye: what was written is already in the file
+    await new Promise((resolve) => child!.on("exit", resolve));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = await startSim(["--flash", file]);
+    const again = await TcpTransport.connect(`tcp://${second.address}`);
+    const reader = new TokenClient(again, { timeoutMs: 2000 });
+    const hello = await reader.hello();
+    expect([hello.serial, hello.id, hello.state]).toEqual(["TS-KEPT", "246f28a1b2c3", "ready"]);
+    reader.close();
+    await again.close();
   });
 
   it("refuses a bad --listen with a clear message and exit code 2", async () => {
