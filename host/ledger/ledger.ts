@@ -387,17 +387,19 @@ export class Ledger {
     }
     if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new LedgerError(`cannot reserve ${count} serials: give a whole number from 1 to 100000`);
     return this.write(() => {
-      const counter = (this.db.prepare("SELECT last_number FROM serial_counters WHERE prefix = ?").pluck().get(prefix) as number | undefined) ?? 0;
+      // Letter case does not make another serial (the display shows capitals): "ts-" continues
+      // where "TS-" stopped, and skips what any spelling of a serial took.
+      const counter = (this.db.prepare("SELECT MAX(last_number) FROM serial_counters WHERE prefix = ? COLLATE NOCASE").pluck().get(prefix) as number | null) ?? 0;
       const inTokens =
         (this.db
           .prepare(
             `SELECT MAX(CAST(substr(serial, @len + 1) AS INTEGER)) FROM tokens
-             WHERE substr(serial, 1, @len) = @prefix AND length(serial) > @len AND substr(serial, @len + 1) NOT GLOB '*[^0-9]*'`,
+             WHERE substr(serial, 1, @len) = @prefix COLLATE NOCASE AND length(serial) > @len AND substr(serial, @len + 1) NOT GLOB '*[^0-9]*'`,
           )
           .pluck()
           .get({ len: prefix.length, prefix }) as number | null) ?? 0;
       let number = Math.max(counter, inTokens);
-      const exists = this.db.prepare("SELECT 1 FROM tokens WHERE serial = ?").pluck();
+      const exists = this.db.prepare("SELECT 1 FROM tokens WHERE serial = ? COLLATE NOCASE").pluck();
       const serials: string[] = [];
       const limit = 10 ** width - 1;
       while (serials.length < count) {
@@ -466,6 +468,11 @@ export class Ledger {
     this.write(() => {
       if (batchId !== null && this.db.prepare("SELECT 1 FROM batches WHERE id = ?").get(batchId) === undefined) {
         throw new LedgerError(`batch ${batchId} is not in the ledger`);
+      }
+      // The display shows serials in capitals: "ts-1" and "TS-1" would be two tokens that look alike.
+      const alike = this.db.prepare("SELECT serial FROM tokens WHERE serial = ? COLLATE NOCASE AND serial <> ?").pluck().get(serial, serial) as string | undefined;
+      if (alike !== undefined) {
+        throw new LedgerError(`serial ${serial} differs from ${alike}, already in the ledger, only in letter case (the token's display shows capitals): serials are never reused; reserve a new one`);
       }
       const key = options.managementKey ? this.storedManagementKey(serial, options.managementKey) : null;
       try {

@@ -81,6 +81,16 @@ describe("the ledger file", () => {
 });
 
 describe("serials", () => {
+  it("letter case does not make another serial (the display shows capitals)", () => {
+    const ledger = tempLedger();
+    ledger.recordPending("TS-000007", null, TOTP);
+    expect(() => ledger.recordPending("ts-000007", null, TOTP)).toThrow(/differs from TS-000007, already in the ledger, only in letter case/);
+    expect(ledger.reserveSerials("ts-", 1)).toEqual(["ts-000008"]);
+    ledger.recordPending("ts-000008", null, TOTP);
+    expect(ledger.reserveSerials("TS-", 1)).toEqual(["TS-000009"]);
+    expect(ledger.listTokens().map((t) => t.serial)).toEqual(["TS-000007", "ts-000008"]);
+  });
+
   it("counts up from the highest ever used for the prefix, wiped tokens included", () => {
     const ledger = tempLedger();
     expect(ledger.reserveSerials("TS-", 3)).toEqual(["TS-000001", "TS-000002", "TS-000003"]);
