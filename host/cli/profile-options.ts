@@ -1,7 +1,7 @@
 /** The profile options provision and batch share, parsed strictly. */
 import type { Command } from "commander";
 import path from "node:path";
-import { checkLabel, ImportFile, type ImportFileFormat, type ProfileChoice } from "../index.js";
+import { checkLabel, ImportFile, InputError, type ImportFileFormat, type ProfileChoice } from "../index.js";
 import { parseAlgorithm, parseChoice, parseWhole } from "./options.js";
 import { LEDGER_OPTION_HELP } from "./ledger-access.js";
 
@@ -55,6 +55,7 @@ export function readProfile(o: ProfileFlags, overrides: Partial<ProfileChoice> =
 
 export function readImportFile(o: ProfileFlags): ImportFile | null {
   if (o.out === undefined) return null;
+  if (o.out === "-") throw new InputError("--out - (standard output) is for export: provisioning appends each token's line to a file as it goes, and that file may be the seeds' only copy. Give a file name");
   const format = parseChoice(o.format, ["duo", "otpauth"] as const, "--format") as ImportFileFormat;
   return new ImportFile(path.resolve(o.out), format);
 }

@@ -172,6 +172,12 @@ const cases: BadCase[] = [
     stderr: [/it is a symbolic link/, /No token was touched/],
   },
   {
+    name: "provision --out - (standard output is for export: refused before the token is touched)",
+    args: (c) => ["provision", "--port", c.rack.address, "--serial", "TS-1", "--out", "-"],
+    code: EXIT.usage,
+    stderr: [/--out - \(standard output\) is for export/, /Give a file name/],
+  },
+  {
     name: "provision --prefix=-X (a leading '-': refused before the token is touched)",
     args: (c) => provision(c, "--prefix=-X"),
     code: EXIT.usage,

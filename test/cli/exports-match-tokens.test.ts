@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { openLedger } from "../../host/ledger/ledger.js";
@@ -235,6 +235,18 @@ describe("exports from the escrow match what the tokens show", () => {
       });
     expectAllFour(tokens);
     expectCodesMatch(tokens);
+  });
+
+  it("--out - writes the file to standard output (pskc here, read as the test reads a PSKC file), and creates no file named -", async () => {
+    const run = await ok(["export", "pskc", "--out", "-"]);
+    expect(existsSync(path.join(home, "-"))).toBe(false);
+    const tokens = readPskc(run.stdout);
+    expectAllFour(tokens);
+    expectCodesMatch(tokens);
+    // Duo across token types is several files: not one stream.
+    const mixed = await cli(["export", "duo", "--serial", "EX-000001", "--serial", "EY-000001", "--out", "-"]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/--out - takes one file, and these tokens make \d/);
   });
 
   it("wipe: the ledger marks it wiped, the token reports unprovisioned and shows no code", async () => {

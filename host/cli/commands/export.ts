@@ -30,7 +30,7 @@ export function registerExport(program: Command): void {
       "Write an import file from the ledger's escrowed seeds: duo (Duo Admin Panel > Hardware Tokens > Import, one file per token type), entra (Entra ID hardware OATH CSV), pskc (RFC 6030; --encrypt for a password-protected file), otpauth (key URIs; --qr draws one token's QR code here). Files are created 0600 and never overwritten unless --overwrite.",
     )
     .argument("<format>", "duo, entra, pskc or otpauth")
-    .option("--out <file>", "where to write (Duo with several token types: one file per type, named FILE.t6.txt ...)")
+    .option("--out <file>", "where to write (Duo with several token types: one file per type, named FILE.t6.txt ...); - for standard output")
     .option("--batch <id>", "only this batch")
     .option("--serial <serial...>", "only these tokens")
     .option("--upn <upn>", "entra: the user for a single token")
@@ -65,6 +65,13 @@ export function registerExport(program: Command): void {
         }
         const upnFor = o.upnMap ? readUpnMap(o.upnMap) : o.upn ? () => o.upn : undefined;
         const files = formatExport(format, tokens, { upnFor, manufacturer: o.manufacturer, model: o.model, password });
+        if (o.out === "-") {
+          // Standard output, asked for by name (to pipe into another tool): one file only.
+          if (files.length !== 1) throw new InputError(`--out - takes one file, and these tokens make ${files.length} (${files.map((f) => f.part).join(", ")}): give a file name, or pick one type with --batch/--serial`);
+          process.stdout.write(files[0]!.text);
+          ledger.recordExport({ format: format + (files[0]!.part ? ":" + files[0]!.part : ""), path: "(standard output)", serials: files[0]!.serials });
+          return;
+        }
         const written = [];
         for (const file of files) {
           const target = path.resolve(exportFilePath(o.out!, file.part, files.length));
