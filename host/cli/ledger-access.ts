@@ -14,8 +14,8 @@ export function ledgerPath(option: string | undefined): string {
 }
 
 /** Reads a line from the terminal without echoing it. */
-export async function promptHidden(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new InputError("no terminal to ask for the escrow passphrase: set TOKENSMITH_ESCROW_PASSPHRASE");
+export async function promptHidden(question: string, withoutTerminal = "no terminal to ask for the escrow passphrase: set TOKENSMITH_ESCROW_PASSPHRASE"): Promise<string> {
+  if (!process.stdin.isTTY) throw new InputError(withoutTerminal);
   process.stderr.write(question);
   const stdin = process.stdin;
   stdin.setRawMode(true);
@@ -49,6 +49,22 @@ export async function promptHidden(question: string): Promise<string> {
   return answer;
 }
 
+export const MIN_PASSPHRASE_LENGTH = 8;
+
+/** The environment variable `ledger passphrase` takes the new passphrase from (no prompt). */
+export const NEW_PASSPHRASE_ENV = "TOKENSMITH_NEW_ESCROW_PASSPHRASE";
+
+/**
+ * A new passphrase, asked twice on the terminal: a typo in a passphrase nobody can check later
+ * would lock the escrow for good.
+ */
+export async function newPassphrase(question: string, withoutTerminal?: string): Promise<string> {
+  const first = await promptHidden(question, withoutTerminal);
+  const second = await promptHidden("Again, to be sure: ", withoutTerminal);
+  if (first !== second) throw new InputError("the two passphrases differ: nothing was set (no escrow created, no token touched); run again");
+  return first;
+}
+
 /**
  * What a command needs of the ledger. `create`: make the ledger when it is missing (only the
  * commands that provision); otherwise a missing file is an error, not a new ledger. `escrow`:
@@ -70,10 +86,16 @@ export async function openLedgerFor(option: string | undefined, use: LedgerUse):
   const sealed = ledger.escrowConfigured();
   if (use.escrow === "always" || (use.escrow === "when-sealed" && sealed)) {
     const fromEnv = escrowPassphraseFromEnv();
-    const passphrase = fromEnv ?? (await promptHidden(sealed ? "Escrow passphrase: " : "New escrow passphrase (remember it: exports need it): "));
-    if (passphrase.length < 8) {
+    let passphrase: string;
+    try {
+      passphrase = fromEnv ?? (sealed ? await promptHidden("Escrow passphrase: ") : await newPassphrase("New escrow passphrase (remember it: exports need it): "));
+    } catch (error) {
       ledger.close();
-      throw new InputError("the escrow passphrase must be at least 8 characters");
+      throw error;
+    }
+    if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
+      ledger.close();
+      throw new InputError(`the escrow passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`);
     }
     try {
       ledger.unlockEscrow(passphrase);

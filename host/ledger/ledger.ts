@@ -352,6 +352,38 @@ export class Ledger {
     this.escrowKey = winner === undefined ? key : this.checkVerifier(winner, passphrase);
   }
 
+  /**
+   * Changes the escrow passphrase (the escrow must be unlocked with the current one): a new
+   * salt and key, and every sealed blob (the verifier, each management key, each seed) opened
+   * with the old key and sealed with the new, in one transaction: a cut leaves the old
+   * passphrase working, never a mix. Returns how many blobs were re-sealed.
+   */
+  changeEscrowPassphrase(newPassphrase: string): number {
+    const oldKey = this.requireKey("cannot change the escrow passphrase");
+    const newKey = deriveEscrowKey(newPassphrase, newEscrowSalt(), this.options.scryptCost ?? oldKey.cost);
+    const count = this.write(() => {
+      let resealed = 0;
+      this.db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(sealWithKey(newKey, VERIFIER_PLAINTEXT, VERIFIER_AAD), META_ESCROW_VERIFIER);
+      resealed++;
+      const rows = this.db.prepare("SELECT serial, management_key, management_key_sealed, escrow FROM tokens WHERE (management_key IS NOT NULL AND management_key_sealed = 1) OR escrow IS NOT NULL").all() as Array<{
+        serial: string;
+        management_key: Buffer | null;
+        management_key_sealed: number;
+        escrow: Buffer | null;
+      }>;
+      const update = this.db.prepare("UPDATE tokens SET management_key = ?, escrow = ? WHERE serial = ?");
+      for (const row of rows) {
+        const key = row.management_key !== null && row.management_key_sealed === 1 ? sealWithKey(newKey, openWithKey(oldKey, row.management_key, mkeyAad(row.serial)), mkeyAad(row.serial)) : row.management_key;
+        const seed = row.escrow !== null ? sealWithKey(newKey, openWithKey(oldKey, row.escrow, row.serial), row.serial) : null;
+        update.run(key, seed, row.serial);
+        resealed += (row.management_key_sealed === 1 && row.management_key !== null ? 1 : 0) + (row.escrow !== null ? 1 : 0);
+      }
+      return resealed;
+    });
+    this.escrowKey = newKey;
+    return count;
+  }
+
   private checkVerifier(verifier: Buffer, passphrase: string): EscrowKey {
     const { salt, cost } = blobKeyParameters(verifier);
     const key = deriveEscrowKey(passphrase, salt, cost);

@@ -219,6 +219,33 @@ describe("tokens", () => {
 });
 
 describe("the escrow in the ledger", () => {
+  it("changing the passphrase re-seals every blob: the new one opens seeds and keys, the old one nothing", () => {
+    const file = path.join(tempDir(), "ledger.sqlite");
+    const a = tempLedger({}, file);
+    a.unlockEscrow("old passphrase");
+    a.recordPending("TS-000001", null, TOTP, { managementKey: mkey(5), tokenId: "c1" });
+    a.recordProvisioned("TS-000001", { tokenId: "c1", firmware: "1", managementKey: mkey(5), escrowedSeed: seed(9) });
+    a.recordPending("TS-000002", null, TOTP, { managementKey: mkey(6), tokenId: "c2" });
+    const sealedBefore = new Database(file, { readonly: true }).prepare("SELECT escrow FROM tokens WHERE serial = 'TS-000001'").pluck().get() as Buffer;
+    expect(a.changeEscrowPassphrase("new passphrase")).toBe(4); // 2 keys, 1 seed, and the verifier
+    expect(Buffer.from(a.escrowedSeed("TS-000001")!)).toEqual(Buffer.from(seed(9)));
+    a.close();
+    const b = tempLedger({}, file);
+    expect(() => b.unlockEscrow("old passphrase")).toThrow(EscrowError);
+    b.unlockEscrow("new passphrase");
+    expect(Buffer.from(b.escrowedSeed("TS-000001")!)).toEqual(Buffer.from(seed(9)));
+    expect(Buffer.from(b.managementKey("TS-000001")!)).toEqual(Buffer.from(mkey(5)));
+    expect(Buffer.from(b.managementKey("TS-000002")!)).toEqual(Buffer.from(mkey(6)));
+    const sealedAfter = new Database(file, { readonly: true }).prepare("SELECT escrow FROM tokens WHERE serial = 'TS-000001'").pluck().get() as Buffer;
+    expect(sealedAfter.subarray(4, 20).equals(sealedBefore.subarray(4, 20))).toBe(false); // a new salt
+  });
+
+  it("changing the passphrase needs the escrow unlocked", () => {
+    const file = path.join(tempDir(), "ledger.sqlite");
+    tempLedger({}, file).unlockEscrow("old passphrase");
+    expect(() => tempLedger({}, file).changeEscrowPassphrase("new")).toThrow(/escrow is locked/);
+  });
+
   it("a wrong passphrase is refused before anything is written, also after reopening", () => {
     const file = path.join(tempDir(), "ledger.sqlite");
     const a = tempLedger({}, file);

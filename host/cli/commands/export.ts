@@ -50,7 +50,7 @@ export function registerExport(program: Command): void {
       if (o.upn && o.upnMap) throw new InputError("give --upn or --upn-map, not both");
       let password: string | undefined;
       if (format === "pskc" && o.encrypt) {
-        password = o.passwordEnv ? process.env[o.passwordEnv] : await promptHidden("PSKC password: ");
+        password = o.passwordEnv ? process.env[o.passwordEnv] : await promptHidden("PSKC password: ", "no terminal to ask for the PSKC password: put it in an environment variable and name it with --password-env VARIABLE");
         if (!password) throw new InputError(o.passwordEnv ? `${o.passwordEnv} is not set or empty` : "no password given");
         if (password.length < 8) throw new InputError("the PSKC password must be at least 8 characters");
       }

@@ -1,7 +1,7 @@
-/** `tokensmith ledger list|show|forget`: what the ledger knows. Never shows a seed. */
+/** `tokensmith ledger list|show|passphrase|forget`: what the ledger knows. Never shows a seed. */
 import type { Command } from "commander";
-import { InputError } from "../../index.js";
-import { MAINTAIN, openLedgerFor, READ_ONLY, LEDGER_OPTION_HELP } from "../ledger-access.js";
+import { ESCROW_PASSPHRASE_ENV, InputError } from "../../index.js";
+import { MAINTAIN, MIN_PASSPHRASE_LENGTH, NEW_PASSPHRASE_ENV, newPassphrase, openLedgerFor, READ_ONLY, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine } from "../output.js";
 
@@ -63,6 +63,27 @@ export function registerLedger(program: Command): void {
         printLine(`seed          ${token.state === "wiped" ? "erased with the token" : token.hasEscrowedSeed ? "escrowed (encrypted)" : "not in the ledger (its import file is the only copy)"}`);
         printLine(`clock drift   ${drift === null ? "unknown (needs two syncs)" : `${drift.toFixed(1)} ppm`}`);
         for (const s of syncs) printLine(`  sync ${when(s.at)}  offset ${s.offsetSeconds === null ? "clock lost" : s.offsetSeconds + " s"}${s.secondsSinceLastSync === null ? "" : `  after ${(s.secondsSinceLastSync / 86400).toFixed(1)} days`}${s.authorised ? "" : " (at provisioning)"}`);
+      } finally {
+        book.close();
+      }
+    });
+  ledger
+    .command("passphrase")
+    .description(
+      `Change the escrow passphrase: every sealed seed and management key is re-sealed under the new one, in one step. The current one from ${ESCROW_PASSPHRASE_ENV} or a prompt, the new one from ${NEW_PASSPHRASE_ENV} or a prompt (asked twice)`,
+    )
+    .option("--ledger <file>", LEDGER_OPTION_HELP)
+    .option("--json", "machine-readable output")
+    .action(async (o: { ledger?: string; json?: boolean }) => {
+      const book = await openLedgerFor(o.ledger, { create: false, escrow: "when-sealed" });
+      try {
+        if (!book.escrowConfigured()) throw new InputError(`${book.path} has no escrow yet: provision with --escrow to create one`);
+        const fromEnv = process.env[NEW_PASSPHRASE_ENV];
+        const next = fromEnv !== undefined && fromEnv !== "" ? fromEnv : await newPassphrase("New escrow passphrase: ", `no terminal to ask for the new escrow passphrase: set ${NEW_PASSPHRASE_ENV}`);
+        if (next.length < MIN_PASSPHRASE_LENGTH) throw new InputError(`the new escrow passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`);
+        const resealed = book.changeEscrowPassphrase(next);
+        if (o.json) printJson({ ledger: book.path, resealed });
+        else printLine(`escrow passphrase changed: ${resealed} sealed items re-sealed in ${book.path}`);
       } finally {
         book.close();
       }
