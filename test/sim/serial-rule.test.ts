@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { MKEY, ask, bootToken, outcome, provisionFields, totpProfile } from "./support.js";
 import { tempLedger, TOTP } from "../ledger/support.js";
-import { checkTokenSerial } from "../../host/provision/job.js";
+import { checkSerialPrefix, checkTokenSerial } from "../../host/provision/job.js";
+import { SERIAL_NUMBER_DIGITS, isSerial, isSerialPrefix } from "../../shared/serial.js";
 import { duoImportLine } from "../../host/export/duo.js";
 import { makeToken } from "../export/support.js";
 
@@ -54,5 +55,40 @@ describe("one rule for serials", () => {
       duo = false;
     }
     expect({ firmware, job, ledger, duo }).toEqual({ firmware: valid, job: valid, ledger: valid, duo: valid });
+  });
+});
+
+describe("one rule for serial prefixes", () => {
+  const prefixes: Array<[string, boolean]> = [
+    ["TS-", true],
+    ["A", true],
+    ["x.y_", true],
+    ["X".repeat(26), true], // 26 + 6 digits = 32
+    ["X".repeat(27), false],
+    ["", false],
+    ["TS1", false], // ends in a digit: TS1000001 reads two ways
+    ["TS-9", false],
+    ["-TS", false],
+    ["_TS", false],
+    ["T S-", false],
+    ["TS,", false],
+  ];
+  it.each(prefixes)("%j: a prefix for the job, the ledger and the shared rule is %s", (prefix, valid) => {
+    expect(isSerialPrefix(prefix, SERIAL_NUMBER_DIGITS)).toBe(valid);
+    let job = true;
+    try {
+      checkSerialPrefix(prefix);
+    } catch {
+      job = false;
+    }
+    let ledger = true;
+    try {
+      const serial = tempLedger().reserveSerials(prefix, 1)[0]!;
+      expect(isSerial(serial)).toBe(true);
+      expect(serial).toBe(prefix + "000001");
+    } catch {
+      ledger = false;
+    }
+    expect({ job, ledger }).toEqual({ job: valid, ledger: valid });
   });
 });
