@@ -32,7 +32,7 @@ export function buildProgram(): Command {
     .version(version())
     .addHelpText("after", "\n" + EXIT_CODES_HELP)
     .option("--insecure-network", "allow --port tcp:// to another computer: the link is not encrypted, seeds and keys cross it in the clear")
-    .showHelpAfterError()
+    .showHelpAfterError("(tokensmith --help, or tokensmith COMMAND --help, says what it takes)")
     .exitOverride()
     .hook("preAction", () => allowInsecureNetwork(program.opts().insecureNetwork === true));
   registerDemo(program);
@@ -61,6 +61,8 @@ export async function main(argv: string[]): Promise<void> {
       throw error;
     });
   }
+  // -v asks for the version, as -V does (ykman, esptool and most tools take both).
+  if (argv[2] === "-v") argv = [...argv.slice(0, 2), "-V", ...argv.slice(3)];
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {

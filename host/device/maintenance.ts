@@ -66,10 +66,17 @@ export async function syncClock(client: TokenClient, ledger: Ledger, now: () => 
 }
 
 /** Wipes the token (authorised with its key) and marks it wiped in the ledger. */
-export async function wipeToken(client: TokenClient, ledger: Ledger): Promise<string> {
+/**
+ * Asked before anything is erased, with what the token says it is; false stops with nothing
+ * changed. The CLI asks on the terminal (or takes --yes).
+ */
+export type ConfirmErase = (hello: Hello) => Promise<boolean>;
+
+export async function wipeToken(client: TokenClient, ledger: Ledger, confirm: ConfirmErase = async () => true): Promise<string> {
   const hello = await client.hello();
   assertTokensmith(hello);
   if (hello.state === "unprovisioned") throw new InputError("this token holds nothing to wipe");
+  if (!(await confirm(hello))) throw new InputError("not confirmed: nothing was erased");
   if (hello.state === "needs_setup") {
     await client.wipe(); // a damaged record: no key can be checked, the token allows it
     return hello.serial || hello.id;
@@ -85,9 +92,10 @@ export async function wipeToken(client: TokenClient, ledger: Ledger): Promise<st
  * wipe authorised by the key proves which token was erased (tokensmith ledger forget retires
  * a lost one by hand).
  */
-export async function factoryResetToken(client: TokenClient): Promise<Hello> {
+export async function factoryResetToken(client: TokenClient, confirm: ConfirmErase = async () => true): Promise<Hello> {
   const hello = await client.hello();
   assertTokensmith(hello);
+  if (!(await confirm(hello))) throw new InputError("not confirmed: nothing was erased");
   try {
     await client.factoryReset();
   } catch (error) {

@@ -253,7 +253,7 @@ describe("exports from the escrow match what the tokens show", () => {
     const token = tokenOf("EX-000002");
     rack.autoAdvance = false;
     rack.current = rack.tokens.indexOf(token);
-    const run = await ok(["wipe", "--port", rack.address]);
+    const run = await ok(["wipe", "--yes", "--port", rack.address]);
     expect(run.stdout.trim()).toBe("wiped EX-000002");
     const show = JSON.parse((await ok(["ledger", "show", "EX-000002", "--json"])).stdout);
     expect(show.token).toMatchObject({ serial: "EX-000002", state: "wiped", hasManagementKey: false, hasEscrowedSeed: false });
@@ -275,13 +275,13 @@ describe("exports from the escrow match what the tokens show", () => {
     rack.autoAdvance = false;
     rack.current = rack.tokens.indexOf(token);
     const ledgerBefore = JSON.parse((await ok(["ledger", "show", "EY-000001", "--json"])).stdout);
-    const refused = await cli(["wipe", "--factory", "--port", rack.address]);
+    const refused = await cli(["wipe", "--factory", "--yes", "--port", rack.address]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/hold its button down/);
     expect((await helloOf(token)).serial).toBe("EY-000001");
     token.button.press(60_000); // held while the command runs
     token.advanceMs(50);
-    const run = await ok(["wipe", "--factory", "--port", rack.address]);
+    const run = await ok(["wipe", "--factory", "--yes", "--port", rack.address]);
     token.button.cancel();
     expect(run.stdout).toMatch(/factory reset EY-000001 \(chip [0-9a-f]+\): every seed and key erased/);
     expect(await helloOf(token)).toMatchObject({ state: "unprovisioned", serial: "" });

@@ -81,4 +81,27 @@ describe.skipIf(socat === null)(`prompts on a terminal${socat === null ? " (SKIP
     const fresh = await runCli(["export", "otpauth", "--out", path.join(home, "new.txt")], { home, env: { TOKENSMITH_ESCROW_PASSPHRASE: "second passphrase" } });
     expect(fresh.code, fresh.stderr).toBe(0);
   });
+
+  it("wipe asks first, naming the token: 'no' erases nothing (exit 2), 'yes' erases it", async () => {
+    const home = newHome("prompt-wipe");
+    const provisioned = await runCli(["provision", "--port", "sim", "--serial", "W-1", "--out", path.join(home, "w.csv")], { home });
+    expect(provisioned.code, provisioned.stderr).toBe(0);
+    const declined = await onTerminal(["wipe", "--port", "sim"], home, [[/Erase every seed and key on W-1 \(chip [0-9a-f]{12}\)\? .*Type yes to erase: /, "no\r"]]);
+    expect(declined.output).toMatch(/not confirmed: nothing was erased/);
+    expect(declined.status).toBe(2);
+    expect(JSON.parse((await runCli(["info", "--port", "sim", "--json"], { home })).stdout)).toMatchObject({ serial: "W-1", state: "ready" });
+    const confirmed = await onTerminal(["wipe", "--port", "sim"], home, [[/Type yes to erase: /, "yes\r"]]);
+    expect(confirmed.output).toMatch(/wiped W-1/);
+    expect(confirmed.status).toBe(0);
+    expect(JSON.parse((await runCli(["info", "--port", "sim", "--json"], { home })).stdout)).toMatchObject({ state: "unprovisioned" });
+  });
+
+  it("wipe without a terminal and without --yes refuses, erasing nothing", async () => {
+    const home = newHome("prompt-wipe-batch");
+    expect((await runCli(["provision", "--port", "sim", "--serial", "W-2", "--out", path.join(home, "w.csv")], { home })).code).toBe(0);
+    const run = await runCli(["wipe", "--port", "sim"], { home });
+    expect(run.stderr).toMatch(/add --yes to confirm \(there is no terminal to ask on\)/);
+    expect(run.code).toBe(2);
+    expect(JSON.parse((await runCli(["info", "--port", "sim", "--json"], { home })).stdout)).toMatchObject({ serial: "W-2", state: "ready" });
+  });
 });

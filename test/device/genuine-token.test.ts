@@ -120,7 +120,7 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
     t.removeBattery();
     await t.powerOn();
     await t.firstScreen();
-    const wiped = await cli(["wipe"], t);
+    const wiped = await cli(["wipe", "--yes"], t);
     expect(wiped.code, wiped.stderr).toBe(0);
     const { client: c2, close: close2 } = await connect(t);
     expect((await c2.hello()).state).toBe("unprovisioned");

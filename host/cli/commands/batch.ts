@@ -33,7 +33,7 @@ export function registerBatch(program: Command): void {
       .option("--count <n>", "how many tokens")
       .option("--prefix <prefix>", "serial prefix, e.g. TS- (serials TS-000001, TS-000002, ...)")
       .option("--resume <batch>", "finish an unfinished batch (tokensmith ledger list shows them)")
-      .option("--port <port>", "one port the tokens are swapped on (a device, tcp://HOST:PORT, or sim for a fresh simulated token each time); default: each new ESP32 port that appears")
+      .option("-p, --port <port>", "one port the tokens are swapped on (a device, tcp://HOST:PORT, or sim for a fresh simulated token each time); default: each new ESP32 port that appears")
       .option("--wait <seconds>", "how long to wait for the next token before stopping", "600"),
   ).action(async (o: BatchFlags) => {
     if (o.resume === undefined && (o.count === undefined || o.prefix === undefined)) throw new InputError("give --count N and --prefix PREFIX, or --resume BATCH");

@@ -28,7 +28,7 @@ export function registerFlashEspruino(program: Command): void {
     .description(
       `Write Espruino onto a bare ESP32 over its ROM bootloader (esptool-js): bootloader at ${hex(layout.bootloader.offset)}, partition table at ${hex(layout.partitions.offset)}, firmware at ${hex(layout.app.offset)}; each region is then checked with the chip's MD5 of its flash, and the board is reset into Espruino.`,
     )
-    .option("--port <device>", "serial device (default: the one ESP32-looking port)")
+    .option("-p, --port <device>", "serial device (default: the one ESP32-looking port)")
     .option("--baud <rate>", "transfer speed after connecting at 115200 (lower it if writes fail)", String(DEFAULT_FLASH_BAUD))
     .option("--bootloader <file[@offset]>", `the bootloader instead of the release's (default offset ${hex(layout.bootloader.offset)})`)
     .option("--partitions <file[@offset]>", `the partition table instead of the release's (default offset ${hex(layout.partitions.offset)})`)

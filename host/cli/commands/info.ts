@@ -14,7 +14,7 @@ export function registerInfo(program: Command): void {
   program
     .command("info")
     .description("Show what the token reports (model, firmware, serial, state, profiles) and its clock offset from this computer")
-    .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
+    .option("-p, --port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
     .option("--json", "machine-readable output")
     .action(async (o: { port?: string; json?: boolean }) => {
       await withClient(o.port, async (client) => {

@@ -36,7 +36,7 @@ export function registerInstall(program: Command): void {
     .description(
       "Upload the built token firmware to a board running Espruino (bare, or a token: then hold its button), verify it by CRC on the device, make it the boot code, reboot and check HELLO. The same version is left alone unless --force.",
     )
-    .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
+    .option("-p, --port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
     .option("--force", "install even when the same firmware is already there")
     .option("--firmware <file>", "the bundle to install (default: the built dist/espruino/tokensmith-firmware.js)")
     .option("--expect-version <version>", `the version HELLO must report afterwards (default ${FIRMWARE_VERSION})`)

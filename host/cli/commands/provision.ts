@@ -25,7 +25,7 @@ export function registerProvision(program: Command): void {
         "Provision one token: a fresh 20-byte seed from the CSPRNG (or --secret-hex / --secret-base32 / --otpauth), the clock set to this computer's UTC, the profile written, verified by a keyed proof and by comparing codes, then recorded in the ledger. " +
           "The seed goes only where you say: --out FILE (the import file) and/or --escrow (encrypted in the ledger); it is never stored in plaintext anywhere else or printed.",
       )
-      .option("--port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
+      .option("-p, --port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
       .option("--serial <serial>", "the token's serial (A-Z a-z 0-9 . _ -, unique in the ledger)")
       .option("--prefix <prefix>", "or: the next free serial with this prefix (e.g. TS- gives TS-000001)")
       .option("--secret-hex <hex>", "use this seed (hex; - reads stdin)")

@@ -25,7 +25,7 @@ export function registerTime(program: Command): void {
   time
     .command("check")
     .description("With --port: the connected token's offset from this computer. Without: every token's drift in ppm from its recorded syncs.")
-    .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
+    .option("-p, --port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action((o: DeviceFlags) =>
@@ -41,7 +41,7 @@ export function registerTime(program: Command): void {
   time
     .command("sync")
     .description("Set the connected token's clock to this computer's UTC, authorised with its management key from the ledger, and record the offset found")
-    .option("--port <port>", "serial device, tcp://HOST:PORT or sim")
+    .option("-p, --port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output")
     .action((o: DeviceFlags) =>
