@@ -1,6 +1,6 @@
 /**
- * The test set for `npm run mutation`'s second part (stryker.firmware.json): every suite that
- * runs firmware/store/ and firmware/app/ from their sources. The simulator suites count: under
+ * The test set for `npm run mutation:app` (stryker.app.json): every suite that runs
+ * firmware/app/ from its sources. The simulator suites count: under
  * TOKENSMITH_SIM_FIRMWARE=source the simulated token runs the firmware bundled from the
  * (mutated) sources. Left out: suites that run dist/ or transpile the sources with the
  * project's own ES5 and Lua builds, which refuse Stryker's instrumentation.
