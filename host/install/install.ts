@@ -251,7 +251,7 @@ export async function install(link: Transport, bundle: string, options: InstallO
         log(`boot loader written to ${BOOT_FILE}`);
       }
       result.action = "installed";
-      result.reason = `installed firmware into ${target}`;
+      result.reason = `firmware ${expectedVersion} written to ${target}, verified`;
       result.slot = target;
       result.seq = seq;
       result.figures = figures(chunks, image.length);
