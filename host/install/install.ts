@@ -195,11 +195,14 @@ export async function install(link: Transport, bundle: string, options: InstallO
       }
       result.viaMaintenance = true;
       log("MAINTENANCE accepted: the console is the Espruino prompt");
-      await pause(200);
+      // The firmware hands the console over after its answer, when its timer runs: on a busy
+      // chip that can be later than any fixed pause, and what reaches it first is lost.
+      await driver.sync();
+    } else {
+      await driver.interrupt();
     }
 
     // 2. The prompt, Espruino itself, and what is in Storage.
-    await driver.interrupt();
     if (result.viaMaintenance) {
       // The firmware's timers would put the chip to sleep in the middle of the upload.
       await driver.evaluate(`(clearInterval(),clearWatch(),0)`);

@@ -149,6 +149,27 @@ export class ReplDriver {
     this.partial = "";
   }
 
+  /**
+   * Gets the prompt's attention: Ctrl-C and a trivial expression, again (waiting a little longer
+   * each time) until it answers or `totalMs` has passed. A console just handed over by
+   * MAINTENANCE may still be the firmware's for a moment on a busy chip, and whatever reached
+   * the firmware instead of the prompt is never answered.
+   */
+  async sync(totalMs = this.timeoutMs, firstAttemptMs = 1000): Promise<void> {
+    const deadline = Date.now() + totalMs;
+    let attemptMs = Math.min(firstAttemptMs, totalMs);
+    for (;;) {
+      await this.interrupt();
+      try {
+        await this.evaluate("0", attemptMs);
+        return;
+      } catch (error) {
+        if (!(error instanceof ReplTimeoutError) || Date.now() >= deadline) throw error;
+      }
+      attemptMs = Math.max(1, Math.min(attemptMs * 2, deadline - Date.now()));
+    }
+  }
+
   /** Evaluates a JavaScript expression on the device and returns its value (through JSON). */
   async evaluate<T = unknown>(expression: string, timeoutMs = this.timeoutMs): Promise<T> {
     const id = this.nextId++;

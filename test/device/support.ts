@@ -62,8 +62,8 @@ export async function installedToken(options: Partial<GenuineTokenOptions> = {})
 
 export async function connect(token: GenuineToken): Promise<{ client: TokenClient; close: () => Promise<void> }> {
   const transport = await SerialTransport.open(token.port);
-  // Generous: the interpreter shares two cores with the rest of the suite.
-  const client = new TokenClient(transport, { timeoutMs: 10_000, retries: 1 });
+  // Generous, as the CLI here (cli()): the interpreter shares two cores with the rest of the suite.
+  const client = new TokenClient(transport, { timeoutMs: 30_000, retries: 1 });
   return {
     client,
     close: async () => {
@@ -76,6 +76,19 @@ export async function connect(token: GenuineToken): Promise<{ client: TokenClien
 /** The code on the token's display now (null: none), and the token's time when it was drawn. */
 export function displayedCode(token: GenuineToken): { code: string | null; time: number } {
   return { code: readCode(token.glass as never), time: token.lastFrame.systemSeconds };
+}
+
+/**
+ * The codes a token may rightly show for a press begun at host second `pressedAt` and drawn by
+ * the token at its second `drawnAt`: the firmware reads its clock once, somewhere in between,
+ * and a draw that straddles a window boundary shows the earlier window's code. The token's clock
+ * is set in whole seconds, so it may be up to one second behind the host's. A code from before
+ * the press (a stale code) is not among them.
+ */
+export function codesBetween(pressedAt: number, drawnAt: number, code: (time: number) => string): string[] {
+  const codes = new Set<string>();
+  for (let time = pressedAt - 1; time <= drawnAt; time += 1) codes.add(code(time));
+  return [...codes];
 }
 
 /** Seconds until the next multiple of `period` on the host's clock. */

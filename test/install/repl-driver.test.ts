@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Listeners, type Transport } from "../../host/transport/transport.js";
-import { ReplDriver, ReplError } from "../../host/install/repl-driver.js";
+import { ReplDriver, ReplError, ReplTimeoutError } from "../../host/install/repl-driver.js";
 
 /** A device that answers each evaluate line with `reply(id)`. */
 function scripted(reply: (id: number) => string): Transport {
@@ -33,5 +33,31 @@ describe("ReplDriver.evaluate", () => {
     const driver = new ReplDriver(scripted((id) => `=[${id},{"a":1\r\n`), { timeoutMs: 1000 });
     await expect(driver.evaluate("x")).rejects.toThrow(ReplError);
     await expect(new ReplDriver(scripted((id) => `=[${id},{"a":1\r\n`), { timeoutMs: 1000 }).evaluate("x")).rejects.toThrow(/not JSON: \[\d+,\{"a":1/);
+  });
+});
+
+describe("ReplDriver.sync", () => {
+  it("tries again until the prompt answers: lines that reached a console not yet handed over are lost", async () => {
+    let ignored = 2; // the firmware still had the console for the first two attempts
+    const device = scripted((id) => `=[${id},0]\r\n>`);
+    const write = device.write;
+    device.write = async (text) => {
+      if (text.includes("JSON.stringify") && ignored > 0) {
+        ignored--;
+        return;
+      }
+      await write(text);
+    };
+    const driver = new ReplDriver(device, { timeoutMs: 60_000, pause: async () => undefined });
+    await driver.sync(60_000, 20);
+    expect(ignored).toBe(0);
+    await expect(driver.evaluate("1+1")).resolves.toBe(0);
+  });
+
+  it("gives up with a timeout when nothing ever answers", async () => {
+    const silent = scripted(() => "");
+    silent.write = async () => undefined;
+    const driver = new ReplDriver(silent, { timeoutMs: 50, pause: async () => undefined });
+    await expect(driver.sync(50)).rejects.toThrow(ReplTimeoutError);
   });
 });
