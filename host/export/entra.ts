@@ -4,8 +4,10 @@
  *   upn,serial number,secret key,time interval,manufacturer,model
  *
  * Base32 secret (A-Z2-7, no padding, at most 128 characters), 30 or 60 s, TOTP, 6 digits,
- * SHA-1 or SHA-256 (the CSV has no algorithm column), one user per token, at most 5 OATH
- * methods per user. RFC 4180: CRLF line ends, fields quoted only when they need it.
+ * one user per token, at most 5 OATH methods per user. RFC 4180: CRLF line ends, fields quoted
+ * only when they need it. The CSV has no hash column and Entra takes every token in it as
+ * HMAC-SHA1, so a SHA-256 token is refused here: imported, it would never show a valid code
+ * (Microsoft Graph's hardwareOathDevices, with its hashFunction, is the way in for those).
  */
 import {
   basicProblems,
@@ -23,7 +25,7 @@ export const ENTRA_CSV_HEADER = "upn,serial number,secret key,time interval,manu
 export interface EntraOptions {
   /** The UPN for a token without `upn` of its own (e.g. from an assignment sheet). */
   upnFor?: (serial: string) => string | undefined;
-  /** Used when the token has no `manufacturer` / `model`; defaults "tokensmith". */
+  /** Used when the token has no `manufacturer` / `model`; defaults "tokensmith", "tokensmith-esp32". */
   manufacturer?: string;
   model?: string;
 }
@@ -32,7 +34,7 @@ const ENTRA = "the Entra ID hardware OATH CSV";
 const MAX_BASE32 = 128;
 const MAX_METHODS_PER_USER = 5;
 const DEFAULT_MANUFACTURER = "tokensmith";
-const DEFAULT_MODEL = "tokensmith";
+const DEFAULT_MODEL = "tokensmith-esp32";
 
 interface Row {
   token: ExportToken;
@@ -62,6 +64,12 @@ function rowProblems(row: Row): string[] {
   }
   if (token.digits !== 6) {
     problems.push(`${t()}: shows ${token.digits} digits, but Entra ID takes only 6-digit tokens; re-provision it with 6 digits`);
+  }
+  if (token.algorithm !== "SHA1") {
+    problems.push(
+      `${t()}: uses ${token.algorithm}, but the Entra ID CSV has no hash column and Entra takes every token in it as SHA-1, ` +
+        "so this token would never sign in; re-provision it as SHA-1 for the CSV (Entra takes SHA-256 tokens only through Microsoft Graph)",
+    );
   }
   if (token.kind === "totp" && token.period !== 30 && token.period !== 60) {
     problems.push(`${t()}: has a ${token.period}-second time step, but Entra ID supports only 30 or 60 seconds; re-provision it with 30 or 60`);

@@ -97,7 +97,9 @@ export function formatExport(format: ExportFormat, tokens: ExportToken[], option
         {
           part: "",
           title: options.password ? "PSKC 1.0, password-encrypted" : "PSKC 1.0 (plain: protect this file)",
-          text: options.password ? pskcEncrypted(tokens, { password: options.password }) : pskcPlain(tokens),
+          text: options.password
+            ? pskcEncrypted(tokens, { password: options.password, manufacturer: options.manufacturer, model: options.model })
+            : pskcPlain(tokens, { manufacturer: options.manufacturer, model: options.model }),
           serials,
         },
       ];

@@ -25,6 +25,10 @@ function uriProblems(token: ExportToken, account: string): string[] {
     if (value.includes(":")) problems.push(`${t()}: the ${field} ${show(value)} contains ':', which separates issuer and account in the key URI; remove it`);
     if (hasControlCharacter(value)) problems.push(`${t()}: the ${field} ${show(value)} contains a control character; remove it`);
   };
+  if (token.digits !== 6 && token.digits !== 8) {
+    // The Key URI format allows 6 or 8; apps given 7 show 6 (wrong codes) or refuse the key.
+    problems.push(`${t()}: shows ${token.digits} digits, but authenticator apps take 6 or 8 from a key URI; re-provision it with 6 or 8 digits`);
+  }
   if (account.length === 0) problems.push(`${t()}: has no account name (account or label) to show in the authenticator app`);
   check("account name", account);
   if (token.issuer !== undefined) {
@@ -50,7 +54,7 @@ export function otpauthUri(token: ExportToken): string {
 export function otpauthPhoneProblems(token: ExportToken): string[] {
   const problems: string[] = [];
   if (token.algorithm !== "SHA1") problems.push(`${who(token)}: ${token.algorithm}; many authenticator apps ignore the algorithm and use SHA-1`);
-  if (token.digits !== 6) problems.push(`${who(token)}: ${token.digits} digits; many authenticator apps show 6 regardless`);
+  if (token.digits === 8) problems.push(`${who(token)}: 8 digits; many authenticator apps show 6 regardless`);
   if (token.kind === "totp" && token.period !== 30) problems.push(`${who(token)}: ${token.period}-second step; many authenticator apps use 30 s regardless`);
   return problems;
 }

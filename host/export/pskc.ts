@@ -23,8 +23,10 @@
  *   the same key, and a <ValueMAC> = HMAC-SHA1(MAC key, IV || ciphertext) inside each <Secret>
  *   (s. 6.1.1). privacyIDEA refuses an encrypted file whose MAC does not verify.
  * - Only the secret is encrypted; Counter/Time/TimeInterval stay plain (as in figure 7).
- * - <Manufacturer>: s. 4 wants an OATH manufacturer prefix ("oath.XX") or an IANA PEN
- *   ("iana.Name"); an open token has neither, so the value is free text, default "tokensmith".
+ * - <Manufacturer> (s. 4.3.1) MUST be an OATH manufacturer prefix ("oath.XX") or an IANA
+ *   Private Enterprise Number ("iana.dddd"). An open token has neither, so it is left out (the
+ *   schema makes every DeviceInfo element optional); one given must carry such a prefix
+ *   (pskctool reports any other value as non-compliant).
  */
 import { createCipheriv, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { basicProblems, duplicateProblems, hasControlCharacter, refuseIfAny, secretBase64, who } from "./common.js";
@@ -40,7 +42,7 @@ export const HMAC_SHA1_ALGORITHM = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
 export const PSKC_ALGORITHM = { totp: PSKC_NAMESPACE + ":totp", hotp: PSKC_NAMESPACE + ":hotp" } as const;
 
 export interface PskcOptions {
-  /** For tokens without their own; default "tokensmith". */
+  /** For tokens without their own: "oath.XX" or "iana.NUMBER" (RFC 6030 s. 4.3.1); omitted by default. */
   manufacturer?: string;
   /** For tokens without their own; omitted when neither is set. */
   model?: string;
@@ -69,7 +71,8 @@ export interface PskcEncryptionOptions extends PskcOptions {
 }
 
 const PSKC = "a PSKC file";
-const DEFAULT_MANUFACTURER = "tokensmith";
+/** RFC 6030 s. 4.3.1: an OATH manufacturer prefix or an IANA Private Enterprise Number. */
+export const PSKC_MANUFACTURER = /^(oath\.[A-Za-z0-9]{2}|iana\.[0-9]+)$/;
 const KEY_LENGTH = 16; // AES-128
 const MIN_ITERATIONS = 1000;
 
@@ -79,13 +82,13 @@ function esc(text: string): string {
 }
 
 interface Meta {
-  manufacturer: string;
+  manufacturer: string | undefined;
   model: string | undefined;
 }
 
 function metaOf(token: ExportToken, options: PskcOptions): Meta {
   return {
-    manufacturer: token.manufacturer ?? options.manufacturer ?? DEFAULT_MANUFACTURER,
+    manufacturer: token.manufacturer ?? options.manufacturer,
     model: token.model ?? options.model,
   };
 }
@@ -109,6 +112,12 @@ function tokenProblems(token: ExportToken, meta: Meta): string[] {
       problems.push(`${t()}: the ${field} ${JSON.stringify(value)} contains a control character, which XML cannot carry; remove it`);
     }
   }
+  if (meta.manufacturer !== undefined && !hasControlCharacter(meta.manufacturer) && !PSKC_MANUFACTURER.test(meta.manufacturer)) {
+    problems.push(
+      `${t()}: the manufacturer ${JSON.stringify(meta.manufacturer)} is not an OATH prefix ("oath.XX") or an IANA enterprise number ("iana.12345"), ` +
+        "which RFC 6030 requires of a PSKC Manufacturer; give one of those, or leave the manufacturer out",
+    );
+  }
   return problems;
 }
 
@@ -125,7 +134,7 @@ function keyPackage(token: ExportToken, meta: Meta, secretXml: string): string {
   const push = (depth: number, text: string) => lines.push("  ".repeat(depth) + text);
   push(1, "<pskc:KeyPackage>");
   push(2, "<pskc:DeviceInfo>");
-  push(3, `<pskc:Manufacturer>${esc(meta.manufacturer)}</pskc:Manufacturer>`);
+  if (meta.manufacturer !== undefined) push(3, `<pskc:Manufacturer>${esc(meta.manufacturer)}</pskc:Manufacturer>`);
   push(3, `<pskc:SerialNo>${esc(token.serial)}</pskc:SerialNo>`);
   if (meta.model !== undefined) push(3, `<pskc:Model>${esc(meta.model)}</pskc:Model>`);
   push(2, "</pskc:DeviceInfo>");

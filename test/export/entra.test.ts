@@ -39,14 +39,21 @@ describe("Entra ID hardware OATH CSV", () => {
     expect(csv.split("\r\n")).toHaveLength(3);
   });
 
-  it("reads back to the same secrets and codes, SHA-1 and SHA-256, 30 and 60 s", () => {
+  it("reads back to the same secrets and codes, 30 and 60 s", () => {
     const tokens = [
       makeToken({ upn: "alice@contoso.com" }),
       makeToken({ upn: "bob@contoso.com", period: 60 }),
-      makeToken({ upn: "carol@contoso.com", algorithm: "SHA256", secret: new Uint8Array(32).fill(9) }),
       makeToken({ upn: "dave@contoso.com", secret: new Uint8Array(80).fill(200) }), // 128 Base32 chars, the maximum
     ];
     expectRoundTrip(tokens, entraCsv(tokens));
+  });
+
+  it("refuses SHA-256 tokens: the CSV has no hash column and Entra would check them as SHA-1, so they would never sign in", () => {
+    const sha256 = makeToken({ serial: "S256-1", upn: "carol@contoso.com", algorithm: "SHA256", secret: new Uint8Array(32).fill(9) });
+    // What Entra would do with the row: its SHA-1 codes are not the token's.
+    expect(oracleCode(sha256.secret, { ...sha256, algorithm: "SHA1" }, TIMES[0])).not.toBe(oracleCode(sha256.secret, sha256, TIMES[0]));
+    expect(() => entraCsv([makeToken({ upn: "alice@contoso.com" }), sha256])).toThrow(/"S256-1".*uses SHA256, but the Entra ID CSV has no hash column.*re-provision it as SHA-1/s);
+    expect(() => entraCsvRow(sha256)).toThrow(/no hash column/);
   });
 
   it("takes UPNs from the mapping for tokens without one, and manufacturer/model from options", () => {

@@ -107,6 +107,11 @@ describe("otpauth:// URI", () => {
     expect(() => otpauthUri(makeToken({ account: "a:b" }))).toThrow(ExportError);
   });
 
+  it("refuses digits other than 6 and 8: the key URI format has no others, and apps show 6 for a 7", () => {
+    expect(() => otpauthUri(makeToken({ serial: "D7-1", digits: 7 }))).toThrow(/"D7-1".*shows 7 digits, but authenticator apps take 6 or 8/s);
+    expect(readUri(otpauthUri(makeToken({ digits: 8 }))).digits).toBe(8);
+  });
+
   it("says when a phone app may compute different codes", () => {
     expect(otpauthPhoneProblems(makeToken())).toEqual([]);
     expect(otpauthPhoneProblems(makeToken({ algorithm: "SHA256", digits: 8, period: 60 }))).toHaveLength(3);

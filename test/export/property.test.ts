@@ -84,7 +84,7 @@ describe(`export round trips on random tokens (seed ${seed})`, () => {
   it("Entra: csv-parse, Base32 secret", () => {
     const entraToken = tokenArb({
       kind: fc.constant("totp"),
-      algorithm: fc.constantFrom("SHA1", "SHA256"),
+      algorithm: fc.constant("SHA1"), // the CSV has no hash column: SHA-256 is refused (entra.test.ts)
       digits: fc.constant(6 as const),
       period: fc.constantFrom(30, 60),
     });

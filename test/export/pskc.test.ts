@@ -100,7 +100,7 @@ interface ReadKey {
   serial: string;
   keyId: string;
   algorithm: string;
-  manufacturer: string;
+  manufacturer?: string;
   model?: string;
   issuer?: string;
   friendlyName?: string;
@@ -174,7 +174,7 @@ function readPskc(xml: string, password?: string): { keys: ReadKey[]; derivedKey
     }
     return {
       serial: text(child(info, P + "SerialNo")),
-      manufacturer: text(child(info, P + "Manufacturer")),
+      manufacturer: optionalText(info, P + "Manufacturer"),
       model: optionalText(info, P + "Model"),
       keyId: attr(k, "Id")!,
       algorithm: attr(k, "Algorithm")!,
@@ -268,16 +268,28 @@ describe("PSKC plain", () => {
       [undefined, undefined, 42],
       [undefined, undefined, 0],
     ]);
-    expect(keys[0]).toMatchObject({ issuer: "Acme", userId: "alice@contoso.com", manufacturer: "tokensmith", friendlyName: tokens[0].label });
+    expect(keys[0]).toMatchObject({ issuer: "Acme", userId: "alice@contoso.com", friendlyName: tokens[0].label });
+    // RFC 6030 s. 4.3.1 wants "oath.XX" or "iana.NUMBER": an open token has neither, so none.
+    expect(keys[0].manufacturer).toBeUndefined();
   });
 
   it("escapes XML metacharacters in every text field and attribute", () => {
     const nasty = `<&>"' Ünïcödé`;
-    const token = makeToken({ serial: `S<1>&"'`, label: nasty, issuer: nasty, account: nasty, manufacturer: nasty, model: nasty });
+    const token = makeToken({ serial: `S<1>&"'`, label: nasty, issuer: nasty, account: nasty, model: nasty });
     const xml = pskcPlain([token]);
     const [k] = readPskc(xml).keys;
-    expect(k).toMatchObject({ serial: token.serial, keyId: token.serial, friendlyName: nasty, issuer: nasty, manufacturer: nasty, model: nasty, userId: nasty });
+    expect(k).toMatchObject({ serial: token.serial, keyId: token.serial, friendlyName: nasty, issuer: nasty, model: nasty, userId: nasty });
     expectRoundTrip([token], [k]);
+  });
+
+  it("writes a Manufacturer only as RFC 6030 s. 4.3.1 has it: an OATH prefix or an IANA enterprise number", () => {
+    for (const manufacturer of ["oath.TS", "iana.12345"]) {
+      expect(readPskc(pskcPlain([makeToken()], { manufacturer })).keys[0].manufacturer).toBe(manufacturer);
+      expect(readPskc(pskcPlain([makeToken({ manufacturer })])).keys[0].manufacturer).toBe(manufacturer);
+    }
+    for (const manufacturer of ["tokensmith", "oath.", "oath.TOKENSMITH", "iana.", "iana.tokensmith", "OATH.TS", " oath.TS"]) {
+      expect(() => pskcPlain([makeToken()], { manufacturer }), manufacturer).toThrow(/is not an OATH prefix \("oath\.XX"\) or an IANA enterprise number/);
+    }
   });
 
   it("refuses control characters (XML cannot carry them) and duplicate Key Ids", () => {
