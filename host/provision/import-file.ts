@@ -3,16 +3,18 @@
  * and fsynced (0600), so an interrupted batch leaves a correct file for every token finished.
  * When the ledger has no escrow, this file is the seeds' only copy.
  *
- * Line formats: Duo ("serial,hex[,60]") and otpauth URIs. Duo imports one token type at a
- * time, so keep one file per type (a batch has one type). Entra and PSKC files are made
- * afterwards by `tokensmith export` from the escrow.
+ * Line formats: Duo ("serial,hex[,60]") and otpauth URIs. Duo imports a paste as one token
+ * type (TOTP 6-digit, ...) and its lines do not say theirs, so a Duo file holds one type: the
+ * ledger knows the type of every line already there (checkToken). Entra and PSKC files are
+ * made afterwards by `tokensmith export` from the escrow.
  */
 import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { InputError } from "../core/otp.js";
 import { parseOtpauth } from "./seeds.js";
-import { duoImportLine } from "../export/duo.js";
+import { DUO_TOKEN_TYPES, duoImportLine, duoTokenType, type DuoTokenType } from "../export/duo.js";
 import { otpauthUri } from "../export/otpauth.js";
+import { ExportError } from "../errors.js";
 import { appendSecretLine } from "../export/write-file.js";
 import type { ExportToken } from "../export/types.js";
 
@@ -65,6 +67,46 @@ export class ImportFile {
       }
     }
   }
+
+  /**
+   * Refuses, before the token is touched, a token this file cannot take: one its format would
+   * refuse (Duo: SHA-1 only; otpauth: 6 or 8 digits), or, in a Duo file, a token type other
+   * than that of the lines already there (`typeOf` tells a serial's type from the ledger).
+   */
+  checkToken(token: ExportToken, typeOf: (serial: string) => DuoTokenType | null): void {
+    const refuse = (why: string) => {
+      throw new InputError(`the import file ${this.path} (--format ${this.format}) cannot take this token: ${why}. No token was touched.`);
+    };
+    try {
+      if (this.format === "duo") duoImportLine(token);
+      else otpauthUri(token);
+    } catch (error) {
+      if (error instanceof ExportError) refuse(error.problems.length > 0 ? error.problems.join("; ") : error.message);
+      throw error;
+    }
+    if (this.format !== "duo") return;
+    const wanted = duoTokenType(token);
+    const title = (type: DuoTokenType) => DUO_TOKEN_TYPES.find((t) => t.tokenType === type)?.title ?? type;
+    const lines = this.lines();
+    // Lines already checked against this type (a batch checks each token: keep that linear).
+    const from = this.checkedType === wanted ? this.checkedLines : 0;
+    for (const line of lines.slice(from)) {
+      const serial = line.split(",")[0]!;
+      if (serial.toUpperCase() === token.serial.toUpperCase()) continue; // this token's own line (a resumed token)
+      const type = typeOf(serial);
+      if (type === null) {
+        refuse(`it holds a line for ${JSON.stringify(serial)}, which this ledger does not know, so the type of the tokens in it cannot be told (Duo imports one type per paste); give a new file`);
+      }
+      if (type !== wanted) {
+        refuse(`it holds ${title(type!)} tokens (${serial} and maybe more), and this one is ${title(wanted)}; Duo imports one type per paste, so give a file for ${title(wanted)} tokens`);
+      }
+    }
+    this.checkedType = wanted;
+    this.checkedLines = lines.length;
+  }
+
+  private checkedType: DuoTokenType | null = null;
+  private checkedLines = 0;
 
   /** Appends the token's line and fsyncs. */
   async append(token: ExportToken): Promise<void> {

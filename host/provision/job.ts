@@ -17,6 +17,7 @@ import { MAX_SERIAL_LENGTH, SERIAL_NUMBER_DIGITS, firstBadSerialCharacter, isSer
 import type { Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
 import type { TokenClient } from "../device/client.js";
 import type { ExportToken } from "../export/types.js";
+import type { DuoTokenType } from "../export/duo.js";
 import { InputError } from "../core/otp.js";
 import { ImportFile } from "./import-file.js";
 import { ProvisionError, assertTokensmith, newManagementKey, provisionToken } from "./provision-token.js";
@@ -103,6 +104,23 @@ export function checkSerialPrefix(prefix: string): void {
   if (!isSerialPrefix(prefix, SERIAL_NUMBER_DIGITS)) throw new InputError(`the serial prefix ${JSON.stringify(prefix)} ends in a digit: end it in a letter, '.', '_' or '-' (e.g. "TS-") so that serials read one way`);
 }
 
+/** The Duo token type a ledger row was provisioned as (its import line's type). */
+function duoTypeOf(ledger: Ledger, serial: string): DuoTokenType | null {
+  const row = ledger.getToken(serial);
+  return row === null ? null : ((row.kind === "totp" ? "t" : "h") + String(row.digits)) as DuoTokenType;
+}
+
+/** The import file's own refusals, run before the token (or the ledger) is touched. */
+function checkImportFileTakes(settings: JobSettings, serial: string, profile: ProfileChoice): void {
+  settings.importFile?.checkToken(exportToken(serial, SAMPLE_SEED, { ...settings, profile }), (s) => duoTypeOf(settings.ledger, s));
+}
+
+/** A serial of the batch, to check its lines with. */
+const firstSerial = (prefix: string) => prefix + "1".padStart(SERIAL_NUMBER_DIGITS, "0");
+
+/** Stands in for the seed while checking that a line can be written (lines do not depend on it). */
+const SAMPLE_SEED = new Uint8Array(20);
+
 /** After this many failures in a row the batch stops: something is wrong beyond one token. */
 export const MAX_CONSECUTIVE_FAILURES = 3;
 
@@ -167,6 +185,7 @@ export async function provisionWithLedger(
       );
     }
     serial = pending.serial;
+    checkImportFileTakes(settings, serial, profileOf(pending));
     managementKey = ledger.managementKey(serial) ?? newManagementKey();
     // If the interrupted PROVISION landed, the token already holds this key.
     if (hello.state !== "unprovisioned" && hello.state !== "needs_setup") {
@@ -195,6 +214,7 @@ export async function provisionWithLedger(
     }
     serial = serialFor();
     checkTokenSerial(serial);
+    checkImportFileTakes(settings, serial, settings.profile);
     managementKey = newManagementKey();
     ledger.recordPending(serial, batchId, settings.profile, { managementKey, tokenId: hello.id, at: settings.now() });
   }
@@ -271,6 +291,8 @@ export async function runBatch(
       const b = open[0];
       throw new InputError(`batch ${b.id} (${b.prefix}) is unfinished: ${b.provisioned} of ${b.planned} done; finish it with --resume ${b.id}`);
     }
+    // Before the first token is plugged in (and the batch recorded): the file can take its tokens.
+    checkImportFileTakes(settings, firstSerial(plan.prefix), settings.profile);
     batchId = ledger.beginBatch(plan.prefix, plan.count, settings.now());
   }
   const prefix = ledger.batchSummary(batchId).prefix;
@@ -278,6 +300,7 @@ export async function runBatch(
   // and per import file), whatever profile options the resuming command was given.
   const recorded = plan.resume !== undefined ? ledger.listTokens({ batchId })[0] : undefined;
   if (recorded !== undefined) settings = { ...settings, profile: profileOf(recorded) };
+  if (plan.resume !== undefined) checkImportFileTakes(settings, firstSerial(prefix), settings.profile);
   let failures = 0;
   let failuresInARow = 0;
   let interrupted = false;
