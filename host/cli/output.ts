@@ -28,3 +28,8 @@ export function printJson(value: unknown): void {
 
 /** The exit code for an error, and whether it is one we explain (not a bug): see host/errors.ts. */
 export const classify = exitCodeFor;
+
+/** Things the user should know that do not stop the command: on stderr, so stdout stays parseable. */
+export function printWarnings(warnings: readonly string[]): void {
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+}

@@ -1,7 +1,7 @@
 /** The profile options provision and batch share, parsed strictly. */
 import type { Command } from "commander";
 import path from "node:path";
-import { checkLabel, ImportFile, InputError, type ImportFileFormat, type ProfileChoice } from "../index.js";
+import { checkLabel, DEFAULT_ISSUER, ImportFile, otpauthProfileProblems, InputError, type ImportFileFormat, type ProfileChoice } from "../index.js";
 import { parseAlgorithm, parseChoice, parseWhole } from "./options.js";
 import { LEDGER_OPTION_HELP } from "./ledger-access.js";
 
@@ -16,7 +16,7 @@ export function addProfileOptions(command: Command): Command {
     .option("--out <file>", "the import file: one line per verified token, appended and fsynced (0600)")
     .option("--format <format>", "import file format: duo (serial,hex[,60]) or otpauth (one URI per line)", "duo")
     .option("--escrow", "also keep each seed in the ledger, encrypted under a passphrase (TOKENSMITH_ESCROW_PASSPHRASE or a prompt), so `tokensmith export` can write any format later")
-    .option("--issuer <name>", "issuer for otpauth URIs")
+    .option("--issuer <name>", `--format otpauth: the issuer authenticator apps list the token under (default: the --otpauth URI's issuer, or ${DEFAULT_ISSUER})`)
     .option("--ledger <file>", LEDGER_OPTION_HELP)
     .option("--json", "machine-readable output");
 }
@@ -58,4 +58,10 @@ export function readImportFile(o: ProfileFlags): ImportFile | null {
   if (o.out === "-") throw new InputError("--out - (standard output) is for export: provisioning appends each token's line to a file as it goes, and that file may be the seeds' only copy. Give a file name");
   const format = parseChoice(o.format, ["duo", "otpauth"] as const, "--format") as ImportFileFormat;
   return new ImportFile(path.resolve(o.out), format);
+}
+
+/** What phone apps may get wrong about the key URIs this command will write (said before any token is touched). */
+export function importFileWarnings(importFile: ImportFile | null, profile: ProfileChoice): string[] {
+  if (importFile?.format !== "otpauth") return [];
+  return otpauthProfileProblems(profile).map((problem) => `the key URIs written to ${importFile.path}: ${problem}`);
 }

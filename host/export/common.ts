@@ -110,20 +110,3 @@ const asByteList = (secret: Uint8Array) => secret as unknown as number[];
 export const secretHex = (secret: Uint8Array): string => bytesToHex(asByteList(secret));
 export const secretBase32 = (secret: Uint8Array): string => bytesToBase32(asByteList(secret), false);
 export const secretBase64 = (secret: Uint8Array): string => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString("base64");
-
-/**
- * Things worth telling the administrator that do not stop an export: secrets shorter than
- * RFC 4226's 128-bit minimum (typically 16-character Base32 keys imported from elsewhere).
- */
-export function exportWarnings(tokens: readonly ExportToken[]): string[] {
-  const warnings: string[] = [];
-  for (const token of tokens) {
-    if (token.secret instanceof Uint8Array && token.secret.length > 0 && token.secret.length < 16) {
-      warnings.push(
-        `${who(token)}: the secret is only ${token.secret.length * 8} bits, below RFC 4226's 128-bit minimum ` +
-          "(160 recommended); replace the token with a fresh seed when you can",
-      );
-    }
-  }
-  return warnings;
-}

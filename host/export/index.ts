@@ -1,8 +1,8 @@
 /** The export formats (pure: token records in, text out) and the secret-file writer. */
 export { ExportError, type ExportToken } from "./types.js";
-export { exportWarnings } from "./common.js";
+export { exportWarnings } from "./warnings.js";
 export { DUO_TOKEN_TYPES, duoImportLine, duoImportSections, duoImportText, duoTokenType, type DuoImportSection, type DuoTokenType } from "./duo.js";
 export { ENTRA_CSV_HEADER, entraCsv, entraCsvRow, type EntraOptions } from "./entra.js";
 export { pskcEncrypted, pskcPlain, type PskcEncryptionOptions, type PskcOptions } from "./pskc.js";
-export { otpauthPhoneProblems, otpauthQrForTerminal, otpauthUri, percentEncode, type TerminalQrOptions } from "./otpauth.js";
+export { DEFAULT_ISSUER, otpauthPhoneProblems, otpauthProfileProblems, otpauthQrForTerminal, otpauthUri, percentEncode, type TerminalQrOptions } from "./otpauth.js";
 export { appendSecretLine, SecretFileError, writeSecretFileAtomically, type AppendOptions } from "./write-file.js";

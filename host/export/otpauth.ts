@@ -50,13 +50,24 @@ export function otpauthUri(token: ExportToken): string {
   return `otpauth://${token.kind}/${label}?${query}`;
 }
 
-/** Why a phone app might compute wrong codes for this token (empty: SHA1, 6 digits, 30 s TOTP or HOTP). */
-export function otpauthPhoneProblems(token: ExportToken): string[] {
+/** The name an otpauth URI gives its issuer when none is asked for: apps list the entry under it. */
+export const DEFAULT_ISSUER = "tokensmith";
+
+/**
+ * Why a phone app might compute wrong codes for tokens of this profile (empty: SHA1, 6 digits,
+ * 30 s TOTP, or HOTP): Google Authenticator and others ignore these URI parameters.
+ */
+export function otpauthProfileProblems(profile: Pick<ExportToken, "algorithm" | "kind" | "period"> & { digits: number }): string[] {
   const problems: string[] = [];
-  if (token.algorithm !== "SHA1") problems.push(`${who(token)}: ${token.algorithm}; many authenticator apps ignore the algorithm and use SHA-1`);
-  if (token.digits === 8) problems.push(`${who(token)}: 8 digits; many authenticator apps show 6 regardless`);
-  if (token.kind === "totp" && token.period !== 30) problems.push(`${who(token)}: ${token.period}-second step; many authenticator apps use 30 s regardless`);
+  if (profile.algorithm !== "SHA1") problems.push(`${profile.algorithm}: many authenticator apps ignore the algorithm and use SHA-1`);
+  if (profile.digits === 8) problems.push("8 digits: many authenticator apps show 6 regardless");
+  if (profile.kind === "totp" && profile.period !== 30) problems.push(`${profile.period}-second step: many authenticator apps use 30 s regardless`);
   return problems;
+}
+
+/** otpauthProfileProblems, naming the token. */
+export function otpauthPhoneProblems(token: ExportToken): string[] {
+  return otpauthProfileProblems(token).map((problem) => `${who(token)}: ${problem}`);
 }
 
 export interface TerminalQrOptions {

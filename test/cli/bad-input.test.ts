@@ -385,6 +385,28 @@ describe("bad invocations: exit code, message, nothing written", () => {
     expect(shown.code).toBe(oracle(Buffer.from(seed, "hex"), shown.time));
   });
 
+  it("provision --format otpauth --digits 8: warned before the token is touched that phone apps may show 6; the URI names the issuer tokensmith by default", async () => {
+    const ctx = await context();
+    const run = await cli(ctx, provision(ctx, "--serial", "URI-1", "--format", "otpauth", "--digits", "8", "--escrow"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^warning: the key URIs written to .*import\.csv: 8 digits: many authenticator apps show 6/m);
+    const url = new URL(readFileSync(ctx.out, "utf8").trim());
+    expect(url.searchParams.get("issuer")).toBe("tokensmith");
+    expect(decodeURIComponent(url.pathname.slice(1))).toBe("tokensmith:URI-1");
+    expect(url.searchParams.get("digits")).toBe("8");
+    // export says the same for the token it exports as a key URI, and nothing for a Duo file.
+    const exported = await cli(ctx, ["export", "otpauth", "--out", path.join(ctx.home, "again.txt")]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toMatch(/^warning: token "URI-1": 8 digits: many authenticator apps show 6/m);
+    const duo = await cli(ctx, ["export", "duo", "--out", path.join(ctx.home, "duo.csv")]);
+    expect(duo.code, duo.stderr).toBe(0);
+    expect(duo.stderr).toBe("");
+    // A 6-digit SHA-1 30 s token gives no warning.
+    const plain = await cli(ctx, ["provision", "--port", ctx.rack.address, "--serial", "URI-2", "--format", "otpauth", "--out", path.join(ctx.home, "six.txt")]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toBe("");
+  });
+
   it("the same serial on the same (already provisioned) token: refused by the token's state, exit 1", async () => {
     const ctx = await context();
     await expectOk(cli(ctx, provision(ctx, "--serial", "TWICE-1")));

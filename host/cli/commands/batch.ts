@@ -1,11 +1,11 @@
 /** `tokensmith batch`: N tokens in a row, with progress, resumable. */
 import { insecureNetworkAllowed } from "../session.js";
 import type { Command } from "commander";
-import { checkSerialPrefix, InputError, newPorts, requireSeedDestination, runBatch, samePort, simulatedTokens, type BatchEvent } from "../../index.js";
+import { checkSerialPrefix, DEFAULT_ISSUER, InputError, newPorts, requireSeedDestination, runBatch, samePort, simulatedTokens, type BatchEvent } from "../../index.js";
 import { openLedgerFor } from "../ledger-access.js";
-import { addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
+import { addProfileOptions, importFileWarnings, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
 import { parseWhole } from "../options.js";
-import { EXIT, printJson, printLine, style } from "../output.js";
+import { EXIT, printJson, printLine, printWarnings, style } from "../output.js";
 import { simulator } from "../simulator.js";
 
 interface BatchFlags extends ProfileFlags {
@@ -41,6 +41,7 @@ export function registerBatch(program: Command): void {
     const importFile = readImportFile(o);
     requireSeedDestination({ importFile, escrow: o.escrow === true });
     const profile = readProfile(o);
+    if (o.resume === undefined) printWarnings(importFileWarnings(importFile, profile));
     const waitSeconds = parseWhole(o.wait, 1, 86400, "--wait");
     const ledger = await openLedgerFor(o.ledger, { create: true, escrow: o.escrow === true ? "always" : "when-sealed" });
     let stop = false;
@@ -63,7 +64,7 @@ export function registerBatch(program: Command): void {
             ? samePort(o.port, { ledger, insecureNetwork: insecureNetworkAllowed(), prompt: process.stdin.isTTY === true, waitSeconds, onWaiting: waiting, stopRequested: () => stop })
             : newPorts({ waitSeconds, onWaiting: waiting, stopRequested: () => stop });
       const outcome = await runBatch(
-        { ledger, profile, importFile, escrow: o.escrow === true, issuer: o.issuer, now: () => Math.floor(Date.now() / 1000) },
+        { ledger, profile, importFile, escrow: o.escrow === true, issuer: o.issuer ?? DEFAULT_ISSUER, now: () => Math.floor(Date.now() / 1000) },
         { prefix: o.prefix ?? "", count: o.count === undefined ? 0 : parseWhole(o.count, 1, 100000, "--count"), resume: o.resume === undefined ? undefined : parseWhole(o.resume, 1, 2 ** 31, "--resume") },
         source,
         (event) => {

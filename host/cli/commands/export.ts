@@ -1,10 +1,10 @@
 /** `tokensmith export duo|entra|pskc|otpauth`: import files from the ledger's escrow. */
 import type { Command } from "commander";
 import path from "node:path";
-import { exportFilePath, formatExport, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, selectTokens, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat } from "../../index.js";
+import { DEFAULT_ISSUER, exportFilePath, exportWarnings, formatExport, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, selectTokens, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat } from "../../index.js";
 import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
-import { printJson, printLine } from "../output.js";
+import { printJson, printLine, printWarnings } from "../output.js";
 
 interface ExportFlags {
   out?: string;
@@ -39,7 +39,7 @@ export function registerExport(program: Command): void {
     .option("--model <name>", "entra: the model column (default tokensmith-esp32); pskc: the Model element (default: left out)")
     .option("--encrypt", "pskc: encrypt under a password (from --password-env or a prompt)")
     .option("--password-env <variable>", "pskc: the environment variable holding the password")
-    .option("--issuer <name>", "otpauth: issuer shown in authenticator apps", "tokensmith")
+    .option("--issuer <name>", "otpauth: the issuer authenticator apps list the token under", DEFAULT_ISSUER)
     .option("--qr", "otpauth: draw the QR code of a single token in this terminal (it shows the seed)")
     .option("--overwrite", "replace an existing file")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
@@ -63,6 +63,7 @@ export function registerExport(program: Command): void {
           printLine(otpauthQrForTerminal(otpauthUri(tokens[0])));
           if (!o.out) return;
         }
+        printWarnings(exportWarnings(tokens, format));
         const upnFor = o.upnMap ? readUpnMap(o.upnMap) : o.upn ? () => o.upn : undefined;
         const files = formatExport(format, tokens, { upnFor, manufacturer: o.manufacturer, model: o.model, password });
         if (o.out === "-") {

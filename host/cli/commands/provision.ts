@@ -1,11 +1,11 @@
 /** `tokensmith provision`: one token, seeded, clock set, verified, recorded. */
 import type { Command } from "commander";
-import { checkSeedLength, checkSerialPrefix, checkTokenSerial, InputError, parseSeed, provisionWithLedger, requireSeedDestination, shortSeedWarning } from "../../index.js";
+import { checkSeedLength, checkSerialPrefix, checkTokenSerial, DEFAULT_ISSUER, InputError, parseSeed, provisionWithLedger, requireSeedDestination, shortSeedWarning } from "../../index.js";
 import { withClient } from "../session.js";
 import { openLedgerFor } from "../ledger-access.js";
-import { PROFILE_OPTIONS, addProfileOptions, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
+import { PROFILE_OPTIONS, addProfileOptions, importFileWarnings, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
 import { readSecretArgument } from "../options.js";
-import { printJson, printLine, style } from "../output.js";
+import { printJson, printLine, printWarnings, style } from "../output.js";
 
 interface ProvisionFlags extends ProfileFlags {
   port?: string;
@@ -55,13 +55,14 @@ export function registerProvision(program: Command): void {
       ...(uri?.period ? { period: uri.period } : {}),
       ...(uri?.counter !== undefined ? { counter: uri.counter } : {}),
     });
+    printWarnings(importFileWarnings(importFile, profile));
     const ledger = await openLedgerFor(o.ledger, { create: true, escrow: o.escrow === true ? "always" : "when-sealed" });
     try {
       const done = await withClient(o.port, (client) =>
         provisionWithLedger(
           client,
           {
-            ledger, profile, importFile, escrow: o.escrow === true, seed: given?.seed, issuer: o.issuer ?? uri?.issuer, now: () => Math.floor(Date.now() / 1000),
+            ledger, profile, importFile, escrow: o.escrow === true, seed: given?.seed, issuer: o.issuer ?? uri?.issuer ?? DEFAULT_ISSUER, now: () => Math.floor(Date.now() / 1000),
             profileGiven: uri !== undefined || PROFILE_OPTIONS.some((name) => command.getOptionValueSource(name) === "cli"),
           },
           null,
