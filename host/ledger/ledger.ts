@@ -110,6 +110,21 @@ export interface BatchSummary {
   wiped: number;
   /** Tokens still to start: planned - provisioned - pending (a wiped one is replaced). */
   remaining: number;
+  /** When the operator gave it up (finishedAt is then the same time). */
+  abandonedAt: number | null;
+  /** What the batch command was told (null for batches begun before schema version 2). */
+  options: BatchOptions | null;
+}
+
+/** What `batch` was told besides the profile, kept so that `batch --resume ID` needs nothing else. */
+export interface BatchOptions {
+  /** The import file (absolute path) and its format. */
+  out?: string;
+  format?: string;
+  escrow?: boolean;
+  /** The one port tokens are swapped on (none: each new port that appears). */
+  port?: string;
+  issuer?: string;
 }
 
 export interface ClockSync {
@@ -179,6 +194,8 @@ interface BatchRow {
   planned: number;
   created_at_ms: number;
   finished_at_ms: number | null;
+  options: string | null;
+  abandoned_at_ms: number | null;
 }
 
 interface SyncRow {
@@ -449,9 +466,36 @@ export class Ledger {
     });
   }
 
-  beginBatch(prefix: string, count: number, at: number = nowSeconds()): number {
+  beginBatch(prefix: string, count: number, at: number = nowSeconds(), options: BatchOptions = {}): number {
     if (!Number.isInteger(count) || count < 1) throw new LedgerError(`a batch of ${count} tokens: give a whole number above 0`);
-    return this.write(() => Number(this.db.prepare("INSERT INTO batches (prefix, planned, created_at_ms) VALUES (?, ?, ?)").run(prefix, count, toMs(at)).lastInsertRowid));
+    return this.write(() =>
+      Number(this.db.prepare("INSERT INTO batches (prefix, planned, created_at_ms, options) VALUES (?, ?, ?, ?)").run(prefix, count, toMs(at), JSON.stringify(options)).lastInsertRowid),
+    );
+  }
+
+  /** Replaces what a batch remembers of its command (a resume that was given other options). */
+  setBatchOptions(batchId: number, options: BatchOptions): void {
+    this.write(() => {
+      const changed = this.db.prepare("UPDATE batches SET options = ? WHERE id = ?").run(JSON.stringify(options), batchId).changes;
+      if (changed === 0) throw new LedgerError(`batch ${batchId} is not in the ledger`);
+    });
+  }
+
+  /**
+   * Gives up an unfinished batch: no new token is started in it, and it no longer blocks a new
+   * batch of its prefix. Its tokens keep their rows: a pending one is still finished by
+   * \`provision\` on its chip, or released with \`ledger forget\`.
+   */
+  abandonBatch(batchId: number, at: number = nowSeconds()): BatchSummary {
+    return this.write(() => {
+      const row = this.db.prepare("SELECT * FROM batches WHERE id = ?").get(batchId) as BatchRow | undefined;
+      if (!row) throw new LedgerError(`batch ${batchId} is not in the ledger (tokensmith ledger list shows the unfinished ones)`);
+      if (row.finished_at_ms !== null) {
+        throw new LedgerError(`batch ${batchId} is already ${row.abandoned_at_ms !== null ? "abandoned" : "finished"}: there is nothing to abandon`);
+      }
+      this.db.prepare("UPDATE batches SET finished_at_ms = ?, abandoned_at_ms = ? WHERE id = ?").run(toMs(at), toMs(at), batchId);
+      return this.batchSummary(batchId);
+    });
   }
 
   finishBatch(batchId: number, at: number = nowSeconds()): void {
@@ -485,6 +529,8 @@ export class Ledger {
       finishedAt: fromMs(row.finished_at_ms),
       ...counts,
       remaining: Math.max(0, row.planned - counts.provisioned - counts.pending),
+      abandonedAt: fromMs(row.abandoned_at_ms),
+      options: row.options === null ? null : (JSON.parse(row.options) as BatchOptions),
     };
   }
 

@@ -91,4 +91,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: "batches remember their options (batch --resume ID) and can be abandoned",
+    sql: `
+      -- What \`batch\` was told besides the profile (JSON: out, format, escrow, port, issuer), so
+      -- that --resume needs only the batch's id. NULL for batches begun before version 2.
+      ALTER TABLE batches ADD COLUMN options TEXT;
+      -- Set (with finished_at_ms) when the operator gives the batch up: no new token is started in it.
+      ALTER TABLE batches ADD COLUMN abandoned_at_ms INTEGER;
+    `,
+  },
 ];

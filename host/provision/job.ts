@@ -14,7 +14,7 @@
  */
 import { LABEL_PUNCTUATION, MAX_LABEL_LENGTH, firstBadLabelCharacter, isLabel } from "../../shared/label.js";
 import { MAX_SERIAL_LENGTH, SERIAL_NUMBER_DIGITS, firstBadSerialCharacter, isSerial, isSerialPrefix } from "../../shared/serial.js";
-import type { Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
+import type { BatchOptions, Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
 import type { TokenClient } from "../device/client.js";
 import type { ExportToken } from "../export/types.js";
 import type { DuoTokenType } from "../export/duo.js";
@@ -120,6 +120,16 @@ const firstSerial = (prefix: string) => prefix + "1".padStart(SERIAL_NUMBER_DIGI
 
 /** Stands in for the seed while checking that a line can be written (lines do not depend on it). */
 const SAMPLE_SEED = new Uint8Array(20);
+
+/** Why a batch cannot be resumed, when it was given up. */
+function abandonedNote(ledger: Ledger, batchId: number): string {
+  try {
+    const batch = ledger.batchSummary(batchId);
+    return batch.abandonedAt !== null ? `: it was abandoned (${new Date(batch.abandonedAt * 1000).toISOString()}); start a new batch` : batch.finishedAt !== null ? ": it is finished" : "";
+  } catch {
+    return "";
+  }
+}
 
 /** After this many failures in a row the batch stops: something is wrong beyond one token. */
 export const MAX_CONSECUTIVE_FAILURES = 3;
@@ -251,6 +261,8 @@ export interface BatchPlan {
   count: number;
   /** Continue this unfinished batch instead of starting one. */
   resume?: number;
+  /** What the command was told, for the ledger to remember (a resume replaces what was kept). */
+  options?: BatchOptions;
 }
 
 export interface BatchOutcome {
@@ -282,18 +294,19 @@ export async function runBatch(
   let batchId: number;
   if (plan.resume !== undefined) {
     const found = ledger.unfinishedBatches().find((b) => b.id === plan.resume);
-    if (!found) throw new InputError(`batch ${plan.resume} is not an unfinished batch in this ledger (tokensmith ledger list shows them)`);
+    if (!found) throw new InputError(`batch ${plan.resume} is not an unfinished batch in this ledger (tokensmith ledger list shows them)${abandonedNote(ledger, plan.resume)}`);
     batchId = found.id;
+    if (plan.options !== undefined) ledger.setBatchOptions(batchId, plan.options);
   } else {
     checkSerialPrefix(plan.prefix);
     const open = ledger.unfinishedBatches().filter((b) => b.prefix === plan.prefix);
     if (open.length > 0) {
       const b = open[0];
-      throw new InputError(`batch ${b.id} (${b.prefix}) is unfinished: ${b.provisioned} of ${b.planned} done; finish it with --resume ${b.id}`);
+      throw new InputError(`batch ${b.id} (${b.prefix}) is unfinished: ${b.provisioned} of ${b.planned} done; finish it with tokensmith batch --resume ${b.id}, or give it up with tokensmith batch --abandon ${b.id}`);
     }
     // Before the first token is plugged in (and the batch recorded): the file can take its tokens.
     checkImportFileTakes(settings, firstSerial(plan.prefix), settings.profile);
-    batchId = ledger.beginBatch(plan.prefix, plan.count, settings.now());
+    batchId = ledger.beginBatch(plan.prefix, plan.count, settings.now(), plan.options);
   }
   const prefix = ledger.batchSummary(batchId).prefix;
   // A resumed batch keeps the profile its tokens were recorded with (one token type per batch

@@ -297,7 +297,8 @@ describe("batch killed (SIGKILL), then --resume", () => {
       expect(linesBefore.some((l) => l.serial === row.serial), `${row.serial}'s line written before the kill`).toBe(point.interrupted === "pending with its line");
     }
 
-    const resumed = await runCli(batchArgs(b, "--resume", String(batchId), "--json"), { home: b.home });
+    // --resume needs only the batch: its port and import file are remembered from the first run.
+    const resumed = await runCli(["batch", "--resume", String(batchId), "--wait", "8", "--json"], { home: b.home });
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     const outcome = parseOutcome(resumed.stdout);
@@ -321,5 +322,43 @@ describe("batch killed (SIGKILL), then --resume", () => {
     expect([...types]).toEqual([point.profile ? "Eight 8 60" : "tokensmith 6 30"]);
     const provisions = b.rack.received.flat().filter((l) => verbOf(l) === "PROVISION");
     for (const frame of provisions) expect(frame).toContain(point.profile ? " p1_label=Eight p1_kind=totp p1_alg=SHA1 p1_digits=8 p1_period=60 " : " p1_digits=6 p1_period=30 ");
+  });
+});
+
+describe("a batch stopped part-way: the whole resume command, or --abandon", () => {
+  it("prints `batch --resume ID` with nothing left out; a new batch of the prefix is refused until the batch is abandoned; an abandoned batch cannot be resumed", async () => {
+    const b = await bench(1); // one token for a batch of three: it stops waiting for the second
+    const env = { TOKENSMITH_ESCROW_PASSPHRASE: "a passphrase for the batch" };
+    const first = await runCli(["batch", "--port", b.rack.address, "--out", b.out, "--escrow", "--wait", "1", "--count", "3", "--prefix", "AB-"], { home: b.home, env });
+    expect(first.code, first.stderr).toBe(1);
+    const batchId = unfinishedBatch(b);
+    expect(first.stdout).toMatch(new RegExp(`^to finish: tokensmith batch --resume ${batchId}$`, "m"));
+    const ledger = openLedger(b.ledgerPath);
+    expect(ledger.batchSummary(batchId).options).toEqual({ out: b.out, format: "duo", escrow: true, port: b.rack.address });
+    ledger.close();
+
+    const again = await runCli(["batch", "--port", b.rack.address, "--out", path.join(b.home, "other.csv"), "--count", "2", "--prefix", "AB-"], { home: b.home, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`batch ${batchId} \\(AB-\\) is unfinished: 1 of 3 done; finish it with tokensmith batch --resume ${batchId}, or give it up with tokensmith batch --abandon ${batchId}`));
+
+    const clash = await runCli(["batch", "--abandon", String(batchId), "--resume", String(batchId)], { home: b.home });
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/--abandon stands alone: leave out --resume/);
+
+    const abandoned = await runCli(["batch", "--abandon", String(batchId)], { home: b.home });
+    expect(abandoned.code, abandoned.stderr).toBe(0);
+    expect(abandoned.stdout).toMatch(new RegExp(`^batch ${batchId} \\(AB-\\) abandoned: 1 of 3 provisioned`, "m"));
+    expect(pendingRows(b)).toEqual([]);
+    const check = openLedger(b.ledgerPath);
+    expect(check.unfinishedBatches()).toEqual([]);
+    expect(check.getToken("AB-000001")).toMatchObject({ state: "provisioned" }); // what was done stays done
+    check.close();
+
+    const resumed = await runCli(["batch", "--resume", String(batchId)], { home: b.home, env });
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(new RegExp(`batch ${batchId} is not an unfinished batch .*: it was abandoned \\(\\d{4}-`));
+    const twice = await runCli(["batch", "--abandon", String(batchId)], { home: b.home });
+    expect(twice.code).toBe(4);
+    expect(twice.stderr).toMatch(/already abandoned: there is nothing to abandon/);
   });
 });

@@ -1,10 +1,12 @@
 /**
- * Known answer for the ledger file (host/ledger/schema.ts, migration 1, and the escrow blobs in
- * it): fixtures/ledger-v1.sql is a ledger of today's schema as `sqlite3 .dump` prints it, with
+ * Known answers for the ledger file (host/ledger/schema.ts and the escrow blobs in it):
+ * fixtures/ledger-v1.sql is a ledger of schema version 1 as `sqlite3 .dump` prints it, with
  * every kind of row (provisioned with and without an escrowed seed, wiped, pending outside a
  * batch, clock syncs, an export), its blobs sealed by hand with node:crypto from the layout in
  * escrow.ts. SQLite itself turns it into the file; today's code must then read every field.
- * A schema change that forgets its migration, or a changed AAD, fails here.
+ * A schema change that forgets its migration, or a changed AAD, fails here. Opening it migrates it
+ * to today's version (2) with every field kept; fixtures/ledger-v2.sql is the same ledger at
+ * version 2, with batches that remember their options and one abandoned batch.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -14,19 +16,24 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { openLedger, type Ledger } from "../../host/ledger/index.js";
 
-const FIXTURE = new URL("./fixtures/ledger-v1.sql", import.meta.url);
+const FIXTURE_V1 = new URL("./fixtures/ledger-v1.sql", import.meta.url);
+const FIXTURE_V2 = new URL("./fixtures/ledger-v2.sql", import.meta.url);
 const PASSPHRASE = "correct horse battery staple";
 
 let dir: string;
 let file: string;
 let ledger: Ledger | undefined;
 
+function load(fixture: URL): void {
+  const db = new Database(file);
+  db.exec(readFileSync(fixture, "utf8"));
+  db.close();
+}
+
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "ts-ledger-ka-"));
   file = path.join(dir, "ledger.sqlite");
-  const db = new Database(file);
-  db.exec(readFileSync(FIXTURE, "utf8"));
-  db.close();
+  load(FIXTURE_V1);
 });
 
 afterEach(() => {
@@ -36,9 +43,9 @@ afterEach(() => {
 });
 
 describe("a ledger file of schema version 1", () => {
-  it("opens as version 1 with nothing to migrate, and lists every token as written", () => {
+  it("opens, migrated to version 2, and lists every token as written", () => {
     ledger = openLedger(file);
-    expect(ledger.schemaVersion()).toBe(1);
+    expect(ledger.schemaVersion()).toBe(2);
     const tokens = ledger.listTokens();
     expect(tokens.map((t) => [t.serial, t.state, t.batchId, t.label, t.kind, t.algorithm, t.digits, t.period, t.counter, t.tokenId])).toEqual([
       ["TS-000001", "provisioned", 1, "Shared mailbox", "totp", "SHA1", 6, 30, 0, "chip-0a1b2c3d4e5f"],
@@ -77,6 +84,8 @@ describe("a ledger file of schema version 1", () => {
     expect(ledger.driftPpm("TS-000001")).toBeCloseTo(2.8935, 3);
     const batch = ledger.batchSummary(1);
     expect([batch.prefix, batch.planned, batch.provisioned, batch.pending, batch.wiped, batch.finishedAt]).toEqual(["TS-", 3, 2, 0, 1, null]);
+    // Begun before batches remembered their options, and never abandoned.
+    expect([batch.options, batch.abandonedAt]).toEqual([null, null]);
     expect(ledger.reserveSerials("TS-", 1)).toEqual(["TS-000004"]);
     expect(ledger.listExports()).toEqual([
       { id: 1, at: 1764633620, format: "duo", path: "/home/admin/tokens-duo-t6.csv", tokenCount: 1, serialsSha256: createHash("sha256").update("TS-000001").digest("hex") },
@@ -89,5 +98,35 @@ describe("a ledger file of schema version 1", () => {
     expect(() => ledger!.recordProvisioned("LAB-7", { tokenId: "chip-0a1b2c3d4e5f", firmware: "2v99", managementKey: new Uint8Array(16) })).toThrow();
     ledger.markWiped("TS-000001");
     expect(ledger.getToken("TS-000001")).toMatchObject({ state: "wiped", hasManagementKey: false, hasEscrowedSeed: false });
+  });
+});
+
+describe("a ledger file of schema version 2", () => {
+  beforeEach(() => {
+    rmSync(file);
+    load(FIXTURE_V2);
+  });
+
+  it("opens as version 2 with nothing to migrate; its batches' options and the abandoned batch read back", () => {
+    ledger = openLedger(file);
+    expect(ledger.schemaVersion()).toBe(2);
+    expect(ledger.batchSummary(1)).toMatchObject({
+      prefix: "TS-",
+      finishedAt: null,
+      abandonedAt: null,
+      options: { out: "/home/admin/tokens-duo-t6.csv", format: "duo", escrow: true, port: "/dev/ttyUSB0", issuer: "Example IT" },
+    });
+    expect(ledger.batchSummary(2)).toMatchObject({ prefix: "OLD-", planned: 5, finishedAt: 1767312000, abandonedAt: 1767312000, options: { format: "duo", escrow: false } });
+    expect(ledger.unfinishedBatches().map((b) => b.id)).toEqual([1]);
+    expect(ledger.listTokens().map((t) => t.serial)).toEqual(["TS-000001", "TS-000002", "TS-000003", "LAB-7"]);
+  });
+
+  it("the escrow still opens, and an abandoned batch cannot be abandoned again", () => {
+    ledger = openLedger(file);
+    ledger.unlockEscrow(PASSPHRASE);
+    expect(Buffer.from(ledger.escrowedSeed("TS-000001")!).toString("latin1")).toBe("12345678901234567890");
+    expect(() => ledger!.abandonBatch(2)).toThrow(/batch 2 is already abandoned/);
+    expect(ledger.abandonBatch(1, 1767400000)).toMatchObject({ abandonedAt: 1767400000, finishedAt: 1767400000 });
+    expect(ledger.unfinishedBatches()).toEqual([]);
   });
 });

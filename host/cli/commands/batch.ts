@@ -1,8 +1,8 @@
 /** `tokensmith batch`: N tokens in a row, with progress, resumable. */
 import { insecureNetworkAllowed } from "../session.js";
 import type { Command } from "commander";
-import { checkSerialPrefix, DEFAULT_ISSUER, InputError, newPorts, requireSeedDestination, runBatch, samePort, simulatedTokens, type BatchEvent } from "../../index.js";
-import { openLedgerFor } from "../ledger-access.js";
+import { checkSerialPrefix, DEFAULT_ISSUER, InputError, newPorts, requireSeedDestination, runBatch, samePort, simulatedTokens, type BatchEvent, type BatchOptions } from "../../index.js";
+import { openLedgerFor, withLedger, READ_ONLY } from "../ledger-access.js";
 import { addProfileOptions, importFileWarnings, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
 import { parseWhole } from "../options.js";
 import { EXIT, printJson, printLine, printWarnings, style } from "../output.js";
@@ -12,6 +12,7 @@ interface BatchFlags extends ProfileFlags {
   count?: string;
   prefix?: string;
   resume?: string;
+  abandon?: string;
   port?: string;
   wait: string;
 }
@@ -32,10 +33,14 @@ export function registerBatch(program: Command): void {
       )
       .option("--count <n>", "how many tokens")
       .option("--prefix <prefix>", "serial prefix, e.g. TS- (serials TS-000001, TS-000002, ...)")
-      .option("--resume <batch>", "finish an unfinished batch (tokensmith ledger list shows them)")
+      .option("--resume <batch>", "finish an unfinished batch (tokensmith ledger list shows them) with the options it was begun with (--out, --format, --escrow, --port, --issuer; any given again replace them)")
+      .option("--abandon <batch>", "give up an unfinished batch: no new token is started in it (its pending tokens keep their rows: finish one with provision, or release it with ledger forget)")
       .option("-p, --port <port>", "one port the tokens are swapped on (a device, tcp://HOST:PORT, or sim for a fresh simulated token each time); default: each new ESP32 port that appears")
       .option("--wait <seconds>", "how long to wait for the next token before stopping", "600"),
-  ).action(async (o: BatchFlags) => {
+  ).action(async (given: BatchFlags, command: Command) => {
+    if (given.abandon !== undefined) return abandon(given, command);
+    const resumeId = given.resume === undefined ? undefined : parseWhole(given.resume, 1, 2 ** 31, "--resume");
+    const o = resumeId === undefined ? given : await withRecordedOptions(given, command, resumeId);
     if (o.resume === undefined && (o.count === undefined || o.prefix === undefined)) throw new InputError("give --count N and --prefix PREFIX, or --resume BATCH");
     if (o.resume === undefined) checkSerialPrefix(o.prefix!);
     const importFile = readImportFile(o);
@@ -65,7 +70,12 @@ export function registerBatch(program: Command): void {
             : newPorts({ waitSeconds, onWaiting: waiting, stopRequested: () => stop });
       const outcome = await runBatch(
         { ledger, profile, importFile, escrow: o.escrow === true, issuer: o.issuer ?? DEFAULT_ISSUER, now: () => Math.floor(Date.now() / 1000) },
-        { prefix: o.prefix ?? "", count: o.count === undefined ? 0 : parseWhole(o.count, 1, 100000, "--count"), resume: o.resume === undefined ? undefined : parseWhole(o.resume, 1, 2 ** 31, "--resume") },
+        {
+          prefix: o.prefix ?? "",
+          count: o.count === undefined ? 0 : parseWhole(o.count, 1, 100000, "--count"),
+          resume: resumeId,
+          options: { out: importFile?.path, format: importFile?.format, escrow: o.escrow === true, port: o.port, issuer: o.issuer },
+        },
         source,
         (event) => {
           events.push(event);
@@ -83,12 +93,51 @@ export function registerBatch(program: Command): void {
         printLine(`ledger: ${ledger.path}`);
         if (outcome.stoppedBecause) printLine(`stopped: ${outcome.stoppedBecause}`);
         if (outcome.pending.length) printLine(`pending (reconnect these tokens and run with --resume ${outcome.batchId}): ${outcome.pending.join(", ")}`);
-        else if (outcome.provisioned < outcome.planned) printLine(`to finish: tokensmith batch --resume ${outcome.batchId} ...`);
+        else if (outcome.provisioned < outcome.planned) printLine(`to finish: tokensmith batch --resume ${outcome.batchId}${o.ledger !== undefined ? ` --ledger ${o.ledger}` : ""}`);
       }
       if (outcome.interrupted || outcome.provisioned < outcome.planned) process.exitCode = stop ? EXIT.interrupted : EXIT.failed;
     } finally {
       process.off("SIGINT", onSignal);
       ledger.close();
+    }
+  });
+}
+
+/** The options a batch was begun with, under those given again on the command line. */
+async function withRecordedOptions(given: BatchFlags, command: Command, batchId: number): Promise<BatchFlags> {
+  const recorded: BatchOptions | null = await withLedger(given.ledger, READ_ONLY, (ledger) => {
+    try {
+      return ledger.batchSummary(batchId).options;
+    } catch {
+      return null; // not in this ledger: runBatch says so
+    }
+  });
+  if (recorded === null) return given;
+  const givenHere = (name: string) => command.getOptionValueSource(name) === "cli";
+  const merged: BatchFlags = { ...given };
+  if (!givenHere("out") && recorded.out !== undefined) merged.out = recorded.out;
+  if (!givenHere("format") && recorded.format !== undefined) merged.format = recorded.format;
+  if (!givenHere("escrow") && recorded.escrow === true) merged.escrow = true;
+  if (!givenHere("port") && recorded.port !== undefined) merged.port = recorded.port;
+  if (!givenHere("issuer") && recorded.issuer !== undefined) merged.issuer = recorded.issuer;
+  return merged;
+}
+
+/** `batch --abandon ID`. */
+async function abandon(o: BatchFlags, command: Command): Promise<void> {
+  const clash = ["resume", "count", "prefix"].filter((name) => command.getOptionValueSource(name) === "cli");
+  if (clash.length > 0) throw new InputError(`--abandon stands alone: leave out ${clash.map((name) => "--" + name).join(", ")}`);
+  const batchId = parseWhole(o.abandon!, 1, 2 ** 31, "--abandon");
+  await withLedger(o.ledger, READ_ONLY, (ledger) => {
+    const batch = ledger.abandonBatch(batchId);
+    const pending = ledger.listTokens({ batchId, state: "pending" }).map((t) => t.serial);
+    if (o.json) {
+      printJson({ ...batch, pendingTokens: pending, ledger: ledger.path });
+      return;
+    }
+    printLine(`batch ${batchId} (${batch.prefix}) abandoned: ${batch.provisioned} of ${batch.planned} provisioned; no new token will be started in it`);
+    if (pending.length > 0) {
+      printLine(`still pending: ${pending.join(", ")}. Plug each in and run tokensmith provision --port PORT to finish it, or release it with tokensmith ledger forget SERIAL`);
     }
   });
 }
