@@ -23,6 +23,8 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const HARNESS = path.join(here, "harness.js");
 const BUTTON_GPIO = 27;
+/** How long a press may wait for the firmware's watch to report it (a very loaded machine). */
+const WATCH_TIMEOUT_MS = 30_000;
 const DOORBELL_GPIO = 26;
 /** 2000-01-01T00:00:00Z: a DS3231 after a power-on reset. */
 const RTC_RESET_TIME = 946684800;
@@ -105,6 +107,11 @@ export class GenuineToken {
   /** The frame count when the harness last booted: the first screen of a boot is frame framesAtBoot + 1. */
   framesAtBoot = 0;
   readonly uncaught: string[] = [];
+  /**
+   * Button edges the firmware's watch has received (@W lines) since this object was made, and
+   * what the handler of the last release did (@H): whether it drew, and the frame count then.
+   */
+  readonly watchEdges = { down: 0, up: 0, last: "up" as "down" | "up", releasesHandled: 0, releaseDrew: false, framesAtRelease: 0 };
   /** Everything the interpreter printed that is not a harness line (banners, prompts, errors). */
   console = "";
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -213,17 +220,30 @@ export class GenuineToken {
   }
 
   /**
-   * A press of `ms` milliseconds; resolves once a frame drawn after the press began has arrived
-   * (a frame drawn before it, still on its way, does not count), or after `settleMs` when the
-   * press changed nothing on the display.
+   * A press of `ms` milliseconds as the firmware feels it: the button is held until the
+   * firmware's watch has the press (an interpreter the machine leaves waiting polls the pin late,
+   * and would miss a short press altogether), `ms` after it went down, then released, and the
+   * release waited for too. Resolves once the frame the release drew has arrived (the firmware
+   * draws in its release handler); when that handler drew nothing, once a frame drawn after the
+   * press began has arrived, or after `settleMs` when none comes.
    */
   async press(ms = 120, settleMs = 5000): Promise<Frame> {
     const pressedAt = Date.now();
+    const before = { ...this.watchEdges };
     this.setButton(true);
-    await sleep(ms);
+    await this.until(() => this.watchEdges.down > before.down, "the firmware's button watch never saw the press");
+    await sleep(Math.max(0, pressedAt + ms - Date.now()));
     this.setButton(false);
-    const deadline = Date.now() + settleMs;
-    while (this.lastFrame.drawnAtMs < pressedAt && Date.now() < deadline) await sleep(10);
+    await this.until(() => this.watchEdges.releasesHandled > before.releasesHandled, "the firmware's button watch never handled the release");
+    if (this.watchEdges.releaseDrew) {
+      const framesThen = this.watchEdges.framesAtRelease;
+      await this.until(() => this.frames > framesThen, "the release drew on the display, but the frame never ended");
+    } else {
+      // Nothing to redraw (the same code, this second): the next frame drawn after the press
+      // began (a countdown tick) shows what the press showed, or the glass stays as it was.
+      const deadline = Date.now() + settleMs;
+      while (this.lastFrame.drawnAtMs < pressedAt && Date.now() < deadline) await sleep(10);
+    }
     await sleep(30); // a second task of the same press (rare) lands too
     return this.lastFrame;
   }
@@ -242,6 +262,16 @@ export class GenuineToken {
     this.setButton(false);
     await sleep(30);
     return this.lastFrame;
+  }
+
+  /** Waits (up to WATCH_TIMEOUT_MS) for what the firmware reports. */
+  private async until(happened: () => boolean, failure: string): Promise<void> {
+    const deadline = Date.now() + WATCH_TIMEOUT_MS;
+    while (!happened()) {
+      if (!this.child) throw new Error(`${failure}: the token is off`);
+      if (Date.now() > deadline) throw new Error(`${failure} within ${WATCH_TIMEOUT_MS / 1000} s`);
+      await sleep(5);
+    }
   }
 
   /** Waits for the first screen the firmware draws after the last boot. */
@@ -337,6 +367,15 @@ export class GenuineToken {
         this.lastFrame = { systemSeconds: Number(seconds), on: this.displayOn, drawnAtMs: Number(drawnAt), bytes: this.taskBytes };
         this.taskBytes = 0;
         this.frames++;
+      } else if (harness.startsWith("@W ")) {
+        this.watchEdges.last = harness === "@W 0" ? "down" : "up";
+        this.watchEdges[this.watchEdges.last]++;
+      } else if (harness.startsWith("@H ")) {
+        if (this.watchEdges.last === "up") {
+          this.watchEdges.releasesHandled++;
+          this.watchEdges.releaseDrew = Number(harness.slice(3)) > 0;
+          this.watchEdges.framesAtRelease = this.frames;
+        }
       } else if (harness.startsWith("@M ")) {
         const [, usage, peak, total, flags] = harness.split(" ");
         const memory = { usage: Number(usage), peak: Number(peak), total: Number(total), errors: flags ? flags.split(",").filter(Boolean) : [] };

@@ -25,6 +25,8 @@
  *   @D<index hex>:<hex bytes>   GDDRAM bytes written (runs)
  *   @E <system s> <on 0/1> <ms> end of a task that wrote to the display; ms: real time of its last write
  *   @M <usage> <peak> <total> <error flags>   answer to the doorbell's "mem"
+ *   @W <0/1>   an edge as the firmware's setWatch handler receives it (0: the button is down)
+ *   @H <n>     that handler has returned, having made n display writes (their @E follows)
  *   @BOOT, @REBOOT, @UNCAUGHT <text>
  * From the host: a doorbell on D26 (fake GPIO): the host writes a command to the file "ctl"
  * and toggles the pin; "mem" reports memory, "peak" also restarts the peak.
@@ -112,8 +114,9 @@
   for (var n = 0, x = 0x2545; n < 1024; n++) { x = (x * 75 + 74) % 65537; ram[n] = x & 255; }
   var lcd = { mode: 2, c0: 0, c1: 127, p0: 0, p1: 7, col: 0, page: 0, on: 0, cmd: [] };
   var ARGS = { 0x20: 1, 0x21: 2, 0x22: 2, 0x26: 6, 0x27: 6, 0x29: 5, 0x2a: 5, 0x81: 1, 0x8d: 1, 0xa3: 2, 0xa8: 1, 0xd3: 1, 0xd5: 1, 0xd9: 1, 0xda: 1, 0xdb: 1 };
-  var endQueued = false, lastWrite = 0;
+  var endQueued = false, lastWrite = 0, displayWrites = 0;
   var endTask = function () {
+    displayWrites++;
     lastWrite = Math.floor(realTime() * 1000);
     if (endQueued) return;
     endQueued = true;
@@ -193,6 +196,18 @@
   // ---- the host's doorbell, and a timer that keeps the process alive. A chip never exits; the
   // Linux build does once no timer is pending, so these two come back after a clearInterval()
   // or clearWatch() of everything (install does that before uploading).
+  // ---- button edges, as the firmware's watch receives them (after Espruino's debounce): the host
+  // holds the button until the firmware has the press, however late a busy machine lets the
+  // interpreter poll the pin, as a person keeps a finger on a button until the token reacts.
+  var realWatch = setWatch;
+  global.setWatch = function (handler, pin, options) {
+    return realWatch(function (e) {
+      out("@W " + (e.state ? 1 : 0));
+      var writes = displayWrites;
+      handler(e);
+      out("@H " + (displayWrites - writes));
+    }, pin, options);
+  };
   pinMode(D26, "input");
   var bell = function () {
     var what = fs.readFileSync("ctl");
@@ -201,7 +216,7 @@
     if (what === "peak") peak = m.usage;
   };
   var keepAlive = function () { setInterval(function () {}, 3600000); };
-  var doorbell = function () { setWatch(bell, D26, { repeat: true, edge: "both" }); };
+  var doorbell = function () { realWatch(bell, D26, { repeat: true, edge: "both" }); };
   var clearAllInterval = clearInterval, clearAllWatch = clearWatch;
   global.clearInterval = function (id) {
     if (id !== undefined) return clearAllInterval(id);

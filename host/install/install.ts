@@ -235,12 +235,19 @@ export async function install(link: Transport, bundle: string, options: InstallO
       let chunks = 0;
       for (let offset = 0; offset < image.length; offset += chunkBytes) {
         const chunk = Buffer.from(image.slice(offset, offset + chunkBytes), "latin1").toString("base64");
-        const ok = await driver.evaluate(`require("Storage").write(${JSON.stringify(target)},atob("${chunk}"),${offset},${image.length})`);
+        const name = JSON.stringify(target);
+        const write = `require("Storage").write(${name},atob("${chunk}"),${offset},${image.length})`;
+        // Sent again after a lost answer, the chunk may be in flash already, and Espruino refuses
+        // to write over written bytes even when they are the same: skip it when it reads back
+        // equal. (Offset 0 starts the file afresh anyway; a garbled line that wrote something
+        // else is refused here or caught by the CRC check below.)
+        const again = offset === 0 ? write : `(function(S,d){return S.read(${name},${offset},d.length)===d||S.write(${name},d,${offset},${image.length})})(require("Storage"),atob("${chunk}"))`;
+        const ok = await driver.evaluateRetrying(write, again, (why) => log(`chunk ${chunks + 1}: ${why}; sending it again`));
         if (ok !== true) throw new InstallError(`the device refused chunk ${chunks + 1} at offset ${offset}; the previous firmware still boots`);
         chunks += 1;
         options.progress?.(Math.min(offset + chunkBytes, image.length), image.length);
       }
-      const written = await driver.evaluate<number>(`E.CRC32(require("Storage").read(${JSON.stringify(target)}))>>>0`);
+      const written = await driver.evaluateRetrying<number>(`E.CRC32(require("Storage").read(${JSON.stringify(target)}))>>>0`);
       if (written !== crc32(image)) {
         await driver.evaluate(`require("Storage").erase(${JSON.stringify(target)}),0`);
         throw new InstallError(`what the device holds in ${target} (CRC ${written.toString(16)}) is not what was sent (CRC ${crc32(image).toString(16)}): erased it; the previous firmware still boots; run install again`);

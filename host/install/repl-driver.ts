@@ -17,6 +17,8 @@ export const XOFF = "\x13";
 export const XON = "\x11";
 export const CTRL_C = "\x03";
 export const ECHO_OFF = "\x10";
+/** Tries of a line before the install gives up (evaluateRetrying). */
+export const RETRY_ATTEMPTS = 3;
 
 /**
  * Waiting that follows the device's clock: real time for a board, virtual time for the
@@ -213,6 +215,24 @@ export class ReplDriver {
       throw new ReplError(`an answer that is not JSON: ${text.slice(0, 80)}`);
     }
     return (parsed as [number, T])[1];
+  }
+
+  /**
+   * evaluate(), tried again when the answer does not come or the line arrived garbled (a UART
+   * that drops bytes, a device that fell behind): the prompt is cleared with sync() and `again`
+   * is sent, up to `attempts` times in all. `again` must be safe whether or not the lost try
+   * ran on the device (a read; a write that first checks whether it was done).
+   */
+  async evaluateRetrying<T = unknown>(expression: string, again = expression, onRetry: (why: string) => void = () => undefined, attempts = RETRY_ATTEMPTS): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.evaluate<T>(attempt === 1 ? expression : again);
+      } catch (error) {
+        if (!(error instanceof ReplTimeoutError || error instanceof ReplError) || attempt >= attempts) throw error;
+        onRetry((error as Error).message);
+        await this.sync();
+      }
+    }
   }
 
   /** Sends a line with echo off and expects no answer (E.reboot()). */

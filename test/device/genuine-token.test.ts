@@ -8,7 +8,7 @@
  * Time is real here (the interpreter's clock is the host's): nothing asserts a duration, and a
  * code is always checked against the time the token drew it at.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -73,6 +73,12 @@ describe.skipIf(missing !== "")(`the firmware on the genuine Espruino (espruino-
   beforeAll(async () => {
     await token(); // installs once (the install scenario below checks what it did)
   }, 240_000);
+
+  // Each running interpreter polls its pins every millisecond: tokens left on after their test
+  // would load the machine more with every test, and slow the later ones' tokens.
+  afterEach(async () => {
+    for (const t of tokens.splice(0)) await t.dispose();
+  });
 
   afterAll(async () => {
     for (const t of tokens.splice(0)) await t.dispose();

@@ -212,6 +212,82 @@ describe("install onto a bare ESP32", () => {
   });
 });
 
+/**
+ * A link that loses things, as a UART does: the answer to the first line that writes at
+ * `offset` (the device wrote the chunk; its "=[id,true]" never arrives), or that line itself.
+ */
+class LossyLink extends SimTransport {
+  private line = "";
+  private dropAnswer = false;
+  private dropping: string | null = null;
+  losses = 0;
+
+  constructor(
+    token: SimulatedToken,
+    private readonly offset: number,
+    private readonly lose: "answer" | "line",
+    private readonly times: number,
+  ) {
+    super(token);
+  }
+
+  override async write(text: string): Promise<void> {
+    this.dropping = null;
+    this.line += text;
+    if (!text.includes("\n")) {
+      if (this.lose === "line") return; // held back until the line is complete
+      return super.write(text);
+    }
+    const line = this.line;
+    this.line = "";
+    const hit = line.includes(`,${this.offset},`) && this.losses < this.times;
+    if (hit && this.lose === "line") {
+      this.losses += 1;
+      return; // never reaches the device
+    }
+    if (hit) {
+      this.losses += 1;
+      this.dropAnswer = true;
+    }
+    return super.write(this.lose === "line" ? line : text);
+  }
+
+  override onData(listener: (text: string) => void): () => void {
+    // Every listener of the link (the byte counter, the driver) loses the same answer.
+    return super.onData((text) => {
+      if (this.dropAnswer && text.includes("=[")) {
+        this.dropAnswer = false;
+        this.dropping = text;
+      }
+      if (text !== this.dropping) listener(text);
+    });
+  }
+}
+
+describe("install over a link that loses bytes", () => {
+  for (const lose of ["answer", "line"] as const) {
+    it(`a chunk whose ${lose} is lost is sent again, and the slot verifies`, async () => {
+      const { token } = bareToken();
+      const link = new LossyLink(token, 6144, lose, 1);
+      const log: string[] = [];
+      const result = await install(link, V1, { ...FAST, log: (line) => log.push(line) });
+      expect(link.losses).toBe(1);
+      expect(result.action).toBe("installed");
+      expect(token.flash.read("tsfw.a")).toBe(slotImage(V1, 1));
+      expect(log.filter((line) => /^chunk 7: no answer from the Espruino prompt.*; sending it again$/.test(line)), log.join("\n")).toHaveLength(1);
+      expect((await helloOf(token)).firmware).toBe(FIRMWARE_VERSION);
+    });
+  }
+
+  it("a chunk lost every time: the install stops after three tries, and nothing half-written boots", async () => {
+    const { token } = bareToken();
+    const link = new LossyLink(token, 6144, "line", Infinity);
+    await expect(install(link, V1, FAST)).rejects.toThrow(/no answer from the Espruino prompt/);
+    expect(link.losses).toBe(3);
+    expect(token.flash.read(".bootcde")).toBeUndefined(); // no loader: the bare board still boots to its prompt
+  });
+});
+
 describe("install onto a provisioned token", () => {
   async function provisioned() {
     const rig = bareToken();
