@@ -5,7 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { artifactPath, explainError } from "../index.js";
-import { EXIT, EXIT_CODES_HELP, classify } from "./output.js";
+import { EXIT, EXIT_CODES_HELP, classify, printJson } from "./output.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerSim } from "./commands/sim.js";
 import { registerCode } from "./commands/code.js";
@@ -49,7 +49,9 @@ export function buildProgram(): Command {
   registerLedger(program);
   registerInstall(program);
   registerFlashEspruino(program);
-  for (const command of program.commands) command.exitOverride();
+  // Every command's --help ends with what its exit code means, as the top level's does.
+  const everyCommand = (command: Command): Command[] => [command, ...command.commands.flatMap(everyCommand)];
+  for (const command of program.commands.flatMap(everyCommand)) command.exitOverride().addHelpText("after", "\n" + EXIT_CODES_HELP);
   return program;
 }
 
@@ -68,11 +70,14 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode !== 0 && argv.includes("--json")) printJson({ error: { message: error.message.replace(/^error: /, ""), exitCode: EXIT.usage } });
       return;
     }
     const explained = explainError(error);
     const { code, known } = classify(explained);
     process.stderr.write(known ? `tokensmith: ${(explained as Error).message}\n` : `tokensmith: unexpected error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+    // A script that asked for --json gets the failure as JSON on stdout too.
+    if (argv.includes("--json")) printJson({ error: { message: known ? (explained as Error).message : "unexpected error (see stderr)", exitCode: code } });
     process.exitCode = code;
   }
 }

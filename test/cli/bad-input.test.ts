@@ -436,11 +436,39 @@ describe("--help and --json", () => {
     }
   });
 
-  it.each(paths.map((p) => ({ command: p.join(" ") || "(none)", path: p })))("tokensmith $command --help exits 0 with a usage line", async ({ path: words }) => {
+  it.each(paths.map((p) => ({ command: p.join(" ") || "(none)", path: p })))("tokensmith $command --help exits 0 with a usage line and the exit codes", async ({ path: words }) => {
     const home = newHome("help");
     const run = await runCli([...words, "--help"], { home });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: tokensmith${words.map((w) => " " + w).join("")}( |$)`, "m"));
+    expect(run.stdout).toMatch(/^Exit codes: 0 done; 1 the work failed .*; 2 bad usage or input/m);
+    expect(run.stdout).toMatch(/4 ledger or escrow refused; 130 interrupted\.$/m);
+  });
+
+  it("ledger forget: a provisioned token only with --force; --json says what the row became", async () => {
+    const ctx = await context();
+    await expectOk(cli(ctx, provision(ctx, "--serial", "GONE-1")));
+    const refused = await cli(ctx, ["ledger", "forget", "GONE-1"]);
+    expect(refused.code).toBe(EXIT.ledger);
+    expect(refused.stderr).toMatch(/--force/);
+    const forced = await cli(ctx, ["ledger", "forget", "GONE-1", "--force", "--json"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toEqual({ serial: "GONE-1", state: "wiped", ledger: ctx.ledgerPath });
+  });
+
+  it("under --json a failure is a JSON object on stdout too, with its exit code (and the sentence on stderr)", async () => {
+    const home = newHome("json-error");
+    const missing = await runCli(["ledger", "list", "--ledger", path.join(home, "typo.sqlite"), "--json"], { home });
+    expect(missing.code).toBe(EXIT.ledger);
+    const error = JSON.parse(missing.stdout).error;
+    expect(error.exitCode).toBe(EXIT.ledger);
+    expect(error.message).toMatch(/typo\.sqlite/);
+    expect(missing.stderr).toBe(`tokensmith: ${error.message}\n`);
+    const usage = await runCli(["provision", "--no-such-option", "--json"], { home });
+    expect(usage.code).toBe(EXIT.usage);
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { message: expect.stringMatching(/unknown option '--no-such-option'/), exitCode: EXIT.usage } });
+    // Without --json, stdout stays empty.
+    expect((await runCli(["ledger", "list", "--ledger", path.join(home, "typo.sqlite")], { home })).stdout).toBe("");
   });
 
   it("provision, ledger list and info print JSON with --json", async () => {

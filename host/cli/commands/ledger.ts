@@ -94,11 +94,13 @@ export function registerLedger(program: Command): void {
     .argument("<serial>")
     .option("--force", "also retire a provisioned record (a token erased outside tokensmith, or lost)")
     .option("--ledger <file>", LEDGER_OPTION_HELP)
-    .action(async (serial: string, o: { ledger?: string; force?: boolean }) => {
+    .option("--json", "machine-readable output")
+    .action(async (serial: string, o: { ledger?: string; force?: boolean; json?: boolean }) => {
       const book = await openLedgerFor(o.ledger, MAINTAIN);
       try {
         book.forget(serial, { force: o.force === true });
-        printLine(`${serial} forgotten (marked wiped)`);
+        if (o.json) printJson({ serial, state: book.getToken(serial)?.state ?? null, ledger: book.path });
+        else printLine(`${serial} forgotten (marked wiped)`);
       } finally {
         book.close();
       }
