@@ -43,8 +43,14 @@ export function selectTokens(ledger: Ledger, selection: ExportSelection): TokenR
 export function tokensWithSeeds(ledger: Ledger, records: TokenRecord[], issuer?: string): ExportToken[] {
   const without = records.filter((r) => !r.hasEscrowedSeed).map((r) => r.serial);
   if (without.length) {
+    const withSeed = records.filter((r) => r.hasEscrowedSeed).map((r) => r.serial);
+    const SHOWN = 5;
+    const others =
+      withSeed.length === 0
+        ? ""
+        : `. To export the ${withSeed.length === 1 ? "selected token that has one, name it" : `${withSeed.length} selected tokens that have one, name them`} with --serial ${withSeed.slice(0, SHOWN).join(" ")}${withSeed.length > SHOWN ? " ..." : ""}, or pick a batch provisioned with --escrow with --batch ID (tokensmith ledger list shows batches)`;
     throw new ExportError(
-      `no escrowed seed for ${without.join(", ")}: they were provisioned without --escrow, so their import file (written while provisioning) is the seeds' only copy`,
+      `no escrowed seed for ${without.join(", ")}: they were provisioned without --escrow, so their import file (written while provisioning) is the seeds' only copy${others}`,
     );
   }
   return records.map((r) => ({

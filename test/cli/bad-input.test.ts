@@ -295,6 +295,22 @@ const cases: BadCase[] = [
     stderr: [/Nothing was exported/, /uses SHA256, but Duo accepts only SHA-1/, /re-provision it as SHA-1, or import it elsewhere/],
   },
   {
+    name: "export duo with no filter when one token has no escrowed seed (points to the tokens that have one)",
+    setup: async (c) => {
+      await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "ESC-1", "--escrow"]));
+      await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "PLAIN-1", "--out", path.join(c.home, "plain.csv")]));
+    },
+    args: (c) => ["export", "duo", "--out", c.out],
+    code: EXIT.usage,
+    stderr: [/no escrowed seed for PLAIN-1/, /To export the selected token that has one, name it with --serial ESC-1/, /--batch ID/],
+  },
+  {
+    name: "code with both --secret-hex and --secret",
+    args: () => ["code", "--secret-hex", SEED_20, "--secret", SEED_20],
+    code: EXIT.usage,
+    stderr: [/give the hex seed once: --secret-hex or --secret, not both/],
+  },
+  {
     name: "code with a --time that is no time",
     args: () => ["code", "--secret", SEED_20, "--time", "yesterday"],
     code: EXIT.usage,
@@ -443,6 +459,15 @@ describe("--help and --json", () => {
     expect(run.stdout).toMatch(new RegExp(`^Usage: tokensmith${words.map((w) => " " + w).join("")}( |$)`, "m"));
     expect(run.stdout).toMatch(/^Exit codes: 0 done; 1 the work failed .*; 2 bad usage or input/m);
     expect(run.stdout).toMatch(/4 ledger or escrow refused; 130 interrupted\.$/m);
+  });
+
+  it("code takes the hex seed as --secret-hex (as provision does) or --secret (as oathtool users type it): RFC 6238's vector at 59 s", async () => {
+    const home = newHome("code-hex");
+    for (const option of ["--secret-hex", "--secret"]) {
+      const run = await runCli(["code", option, SEED_20, "--time", "59", "--digits", "8"], { home });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe("94287082\n");
+    }
   });
 
   it("ledger forget: a provisioned token only with --force; --json says what the row became", async () => {

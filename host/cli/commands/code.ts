@@ -1,14 +1,15 @@
 /** `tokensmith code`: codes from a seed you hold, like oathtool. */
 import type { Command } from "commander";
-import { computeCodes, parseSeed, parseTime, shortSeedWarning } from "../../index.js";
+import { computeCodes, InputError, parseSeed, parseTime, shortSeedWarning } from "../../index.js";
 import { printJson, printLine } from "../output.js";
 import { readSecretArgument, parseAlgorithm, parseChoice, parseWhole } from "../options.js";
 
 export function registerCode(program: Command): void {
   program
     .command("code")
-    .description("Compute TOTP/HOTP codes from a seed you hold (like oathtool). The seed comes from --secret (hex), --secret-base32 or --otpauth; pass - to read it from stdin so it stays out of your shell history.")
-    .option("--secret <hex>", "the seed in hex (Duo's form)")
+    .description("Compute TOTP/HOTP codes from a seed you hold (like oathtool). The seed comes from --secret-hex (or --secret, as oathtool users type it), --secret-base32 or --otpauth; pass - to read it from stdin so it stays out of your shell history.")
+    .option("--secret-hex <hex>", "the seed in hex (Duo's form), as provision takes it")
+    .option("--secret <hex>", "the same as --secret-hex")
     .option("--secret-base32 <base32>", "the seed in Base32 (authenticator apps, Entra)")
     .option("--otpauth <uri>", "an otpauth:// URI (its parameters become the defaults)")
     .option("--hotp", "HOTP (counter-based) instead of TOTP")
@@ -20,8 +21,10 @@ export function registerCode(program: Command): void {
     .option("--window <n>", "also show the next N windows (TOTP) or counters (HOTP)", "0")
     .option("--json", "machine-readable output")
     .action(async (o) => {
+      if (o.secret !== undefined && o.secretHex !== undefined) throw new InputError("give the hex seed once: --secret-hex or --secret, not both");
+      const hex = o.secretHex ?? o.secret;
       const seed = parseSeed({
-        hex: o.secret === undefined ? undefined : await readSecretArgument(o.secret),
+        hex: hex === undefined ? undefined : await readSecretArgument(hex),
         base32: o.secretBase32 === undefined ? undefined : await readSecretArgument(o.secretBase32),
         otpauth: o.otpauth === undefined ? undefined : await readSecretArgument(o.otpauth),
       });
