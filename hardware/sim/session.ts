@@ -7,6 +7,7 @@ import { SimulatedToken, type SimTokenOptions } from "./token.js";
 import { listenUart } from "./uart-server.js";
 import { runControl } from "./control.js";
 import { renderToTerminal } from "./render/terminal.js";
+import { DisplayPrinter } from "./render/display-printer.js";
 
 export interface SimSessionOptions extends SimTokenOptions {
   host: string;
@@ -16,6 +17,8 @@ export interface SimSessionOptions extends SimTokenOptions {
   /** Redraw the display in the terminal when it changes. */
   drawDisplay: boolean;
   color: boolean;
+  /** Draw each new picture over the last (a terminal), instead of appending it (a log). */
+  redrawInPlace?: boolean;
 }
 
 export interface SimSessionIo {
@@ -53,16 +56,11 @@ function flashMark(token: SimulatedToken): string {
 export async function runSimSession(options: SimSessionOptions, io: SimSessionIo): Promise<void> {
   const token = new SimulatedToken(options);
   const server = await listenUart(token, options.host, options.port);
-  io.print(`simulated token listening on ${server.host}:${server.port} (connect with --port tcp://${server.host}:${server.port})\n`);
+  const printer = new DisplayPrinter((text) => io.print(text), options.redrawInPlace === true);
+  printer.text(`simulated token listening on ${server.host}:${server.port} (connect with --port tcp://${server.host}:${server.port})\n`);
   token.powerOn();
-  let lastPicture = "";
   const draw = () => {
-    if (!options.drawDisplay) return;
-    const picture = renderToTerminal(token.display, { color: options.color });
-    if (picture !== lastPicture) {
-      lastPicture = picture;
-      io.print(picture + "\n");
-    }
+    if (options.drawDisplay) printer.picture(renderToTerminal(token.display, { color: options.color }));
   };
   draw();
   // --flash FILE: the token's flash is written back whenever it changed (a killed session loses
@@ -87,12 +85,12 @@ export async function runSimSession(options: SimSessionOptions, io: SimSessionIo
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   lines.on("line", (line) => {
     const result = runControl(token, line);
-    if (result.reply) io.print(result.reply + "\n");
+    if (result.reply) printer.text(result.reply + "\n");
     draw();
     if (result.quit) stop();
   });
   // End of input is not a request to stop: `tokensmith sim ... < /dev/null &` keeps serving.
-  lines.on("close", () => io.print("(no more control input; running until interrupted)\n"));
+  lines.on("close", () => printer.text("(no more control input; running until interrupted)\n"));
   const onSignal = () => stop();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

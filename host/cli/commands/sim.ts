@@ -47,6 +47,7 @@ export function registerSim(program: Command): void {
           drawDisplay: options.display,
           preinstallFirmware: options.bare ? false : undefined,
           color: !process.env.NO_COLOR && process.stdout.isTTY === true,
+          redrawInPlace: process.stdout.isTTY === true,
         },
         { input: process.stdin, print: (text) => process.stdout.write(text) },
       );
