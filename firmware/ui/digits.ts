@@ -19,8 +19,9 @@ export const DIGIT_HEIGHT = 28;
 
 /**
  * Geometry for a code of `digitCount` digits: [digitWidth, digitHeight, gap, groupGap, x0,
- * thickness]. Digit i starts at x0 + i * (digitWidth + gap), plus (groupGap - gap) for the
- * second group (digits from digitCount >>> 1 on).
+ * thickness]. In a code without '1's, digit i starts at x0 + i * (digitWidth + gap), plus
+ * (groupGap - gap) for the second group (digits from digitCount >>> 1 on); a '1' is only
+ * `thickness` wide, and drawCode centres the narrower code.
  */
 export function codeLayout(digitCount: number): number[] {
   let w = 15;
@@ -62,21 +63,34 @@ function drawSegments(frame: Bytes, x: number, y: number, w: number, h: number, 
   }
 }
 
+/** Width of a character's cell: a '1' lights only its right-hand bars, so its cell is as narrow as they are. */
+function cellWidth(code: string, i: number, w: number, t: number): number {
+  return code.charCodeAt(i) === 49 ? t : w;
+}
+
 /**
  * Draws `code` centred horizontally with its top at row y, clearing the rows it occupies
- * first. Digits 0-9; '-' draws the middle bar; anything else leaves its cell blank.
+ * first. Digits 0-9; '-' draws the middle bar; anything else leaves its cell blank. A '1' gets a
+ * cell as narrow as its bars, so that the ordinary gap is on either side of it: with full cells
+ * "208 221" would read "208 22 1", the 1's empty left part looking like the group gap.
  */
 export function drawCode(frame: Bytes, code: string, y: number): void {
   const n = code.length;
   const layout = codeLayout(n);
   const w = layout[0];
   const h = layout[1];
+  const gap = layout[2];
+  const t = layout[5];
   const half = n >>> 1;
-  let x = layout[4];
+  let total = layout[3] - gap - gap;
+  for (let i = 0; i < n; i++) {
+    total = total + cellWidth(code, i, w, t) + gap;
+  }
+  let x = (WIDTH - total) >>> 1;
   fillRect(frame, 0, y, WIDTH, h, false);
   for (let i = 0; i < n; i++) {
     if (i === half) {
-      x = x + layout[3] - layout[2];
+      x = x + layout[3] - gap;
     }
     const c = code.charCodeAt(i);
     let mask = 0;
@@ -85,7 +99,8 @@ export function drawCode(frame: Bytes, code: string, y: number): void {
     } else if (c === 45) {
       mask = 64;
     }
-    drawSegments(frame, x, y, w, h, layout[5], mask);
-    x = x + w + layout[2];
+    const cw = cellWidth(code, i, w, t);
+    drawSegments(frame, x, y, cw, h, t, mask);
+    x = x + cw + gap;
   }
 }

@@ -36,17 +36,43 @@ const SEGMENTS_OF: Record<string, string> = {
   "5": "acdfg", "6": "acdefg", "7": "abc", "8": "abcdefg", "9": "abcdfg",
 };
 
-/** Reads a code of `n` digits off the frame by sampling the middle of each segment. */
+/** The runs of columns with a lit pixel in rows [top, top + h): one per digit cell. */
+export function litRuns(frame: ArrayLike<number>, top: number, h = 28): Array<[number, number]> {
+  const lit = (x: number) => Array.from({ length: h }, (_, dy) => pixel(frame, x, top + dy)).some(Boolean);
+  const runs: Array<[number, number]> = [];
+  for (let x = 0; x < 128; x++) {
+    if (!lit(x)) continue;
+    const start = x;
+    while (x + 1 < 128 && lit(x + 1)) x++;
+    runs.push([start, x]);
+  }
+  return runs;
+}
+
+/**
+ * Reads a code of `n` digits off the frame: finds each digit's cell (a run of lit columns) and
+ * samples the middle of each segment, with the published geometry (codeLayout). A cell as narrow
+ * as a segment's thickness is a '1' when its bar runs the whole height.
+ */
 export function readCode(frame: ArrayLike<number>, n: number, top: number): string {
-  const [w, h, gap, groupGap, x0, t] = codeLayout(n);
+  const [w, h, , , , t] = codeLayout(n);
   const mid = Math.floor((h - t) / 2);
   const upper = Math.floor((t + mid) / 2); // middle of the upper vertical segments
   const lower = mid + Math.floor((h - mid) / 2) + 1;
+  const runs = litRuns(frame, top, h);
+  if (runs.length !== n) return "?".repeat(n);
   let text = "";
-  for (let i = 0; i < n; i++) {
-    const x = x0 + i * (w + gap) + (i >= Math.floor(n / 2) ? groupGap - gap : 0);
-    const centreX = x + Math.floor(w / 2);
+  for (const [x, end] of runs) {
     const centre = (dx: number, dy: number) => pixel(frame, dx, top + dy);
+    if (end - x + 1 === t) {
+      text += [0, upper, mid, lower, h - 1].every((dy) => centre(x + Math.floor(t / 2), dy)) ? "1" : "?";
+      continue;
+    }
+    if (end - x + 1 !== w) {
+      text += "?";
+      continue;
+    }
+    const centreX = x + Math.floor(w / 2);
     const lit = {
       a: centre(centreX, Math.floor(t / 2)),
       b: centre(x + w - 1 - Math.floor(t / 2), upper),
@@ -58,7 +84,7 @@ export function readCode(frame: ArrayLike<number>, n: number, top: number): stri
     };
     const segs = Object.entries(lit).filter(([, on]) => on).map(([s]) => s).join("");
     const digit = Object.entries(SEGMENTS_OF).find(([, s]) => s === segs);
-    text += digit === undefined ? "?" : digit[0];
+    text += digit === undefined || digit[0] === "1" ? "?" : digit[0];
   }
   return text;
 }
@@ -169,6 +195,19 @@ describe("digits", () => {
     expect(codeLayout(6).slice(0, 2)).toEqual([15, 28]);
   });
 
+  it.each(["208221", "111111", "11111111", "21112111"])("%s: a '1' keeps the ordinary gap on both sides, so the groups still read as two", (code) => {
+    const frame = newFrame();
+    drawCode(frame, code, CODE_TOP);
+    expect(readCode(frame, code.length, CODE_TOP), picture(frame, CODE_TOP, CODE_TOP + 28)).toBe(code);
+    const [, , gap, groupGap, , t] = codeLayout(code.length);
+    const runs = litRuns(frame, CODE_TOP);
+    const blanks = runs.slice(1).map(([start], i) => start - runs[i]![1] - 1);
+    expect(blanks).toEqual(blanks.map((_, i) => (i === code.length / 2 - 1 ? groupGap : gap)));
+    // Each '1' is as wide as its bar, and the code is centred.
+    runs.forEach(([a, b], i) => code[i] === "1" && expect(b - a + 1).toBe(t));
+    expect(Math.abs(runs[0]![0] - (127 - runs.at(-1)![1]))).toBeLessThanOrEqual(1);
+  });
+
   it.each(["012345", "678901", "999999", "01234567", "89012345", "1234567"])("reads back %s", (code) => {
     const frame = newFrame();
     drawCode(frame, code, CODE_TOP);
@@ -186,12 +225,12 @@ describe("digits", () => {
           if (top > 0) expect(pixel(frame, x, top - 1)).toBe(true); // rows outside untouched
           if (top + 28 < 64) expect(pixel(frame, x, top + 28)).toBe(true);
         }
-        // The gap between the groups is blank.
-        const [w, , gap, groupGap, x0] = codeLayout(n);
-        const groupEnd = x0 + (n / 2) * (w + gap) - gap;
-        for (let x = groupEnd; x < groupEnd + groupGap; x++) {
-          for (let y = top; y < top + 28; y++) expect(pixel(frame, x, y)).toBe(false);
-        }
+        // The groups read as groups: every gap inside one is the ordinary gap, the one
+        // between them the group gap, whatever the digits (a '1' included).
+        const [, , gap, groupGap] = codeLayout(n);
+        const runs = litRuns(frame, top);
+        const blanks = runs.slice(1).map(([start], i) => start - runs[i]![1] - 1);
+        expect(blanks).toEqual(blanks.map((_, i) => (i === n / 2 - 1 ? groupGap : gap)));
       }),
       { numRuns: 200 },
     );
