@@ -19,6 +19,8 @@ export interface SimSessionOptions extends SimTokenOptions {
   color: boolean;
   /** Draw each new picture over the last (a terminal), instead of appending it (a log). */
   redrawInPlace?: boolean;
+  /** One JSON object a line (where it listens, each reply), for scripts; no display drawing. */
+  json?: boolean;
 }
 
 export interface SimSessionIo {
@@ -57,10 +59,15 @@ export async function runSimSession(options: SimSessionOptions, io: SimSessionIo
   const token = new SimulatedToken(options);
   const server = await listenUart(token, options.host, options.port);
   const printer = new DisplayPrinter((text) => io.print(text), options.redrawInPlace === true);
-  printer.text(`simulated token listening on ${server.host}:${server.port} (connect with --port tcp://${server.host}:${server.port})\n`);
+  const say = (text: string, fields: Record<string, unknown> = {}) =>
+    printer.text(options.json ? JSON.stringify({ message: text, ...fields }) + "\n" : text + "\n");
+  say(`simulated token listening on ${server.host}:${server.port} (connect with --port tcp://${server.host}:${server.port})`, {
+    listening: `tcp://${server.host}:${server.port}`,
+    chipId: token.flash.chipId,
+  });
   token.powerOn();
   const draw = () => {
-    if (options.drawDisplay) printer.picture(renderToTerminal(token.display, { color: options.color }));
+    if (options.drawDisplay && !options.json) printer.picture(renderToTerminal(token.display, { color: options.color }));
   };
   draw();
   // --flash FILE: the token's flash is written back whenever it changed (a killed session loses
@@ -85,12 +92,12 @@ export async function runSimSession(options: SimSessionOptions, io: SimSessionIo
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   lines.on("line", (line) => {
     const result = runControl(token, line);
-    if (result.reply) printer.text(result.reply + "\n");
+    if (result.reply) say(result.reply);
     draw();
     if (result.quit) stop();
   });
   // End of input is not a request to stop: `tokensmith sim ... < /dev/null &` keeps serving.
-  lines.on("close", () => printer.text("(no more control input; running until interrupted)\n"));
+  lines.on("close", () => say("(no more control input; running until interrupted)"));
   const onSignal = () => stop();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -59,6 +59,16 @@ describe("tokensmith sim", () => {
     await transport.close();
   });
 
+  it("--json: one JSON object a line (where it listens and its chip id first, then each reply), and no display drawn", async () => {
+    const sim = await startSim(["--json", "--chip-id", "246f28a1b2c3"], true);
+    child!.stdin.write("status\n");
+    await waitFor(() => sim.output().split("\n").filter(Boolean).length >= 2, "the status reply");
+    const lines = sim.output().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    expect(lines[0]).toEqual({ message: expect.stringMatching(/^simulated token listening on /), listening: `tcp://${sim.address}`, chipId: "246f28a1b2c3" });
+    expect(lines[1].message).toMatch(/state running, virtual time \d{4}-/);
+    expect(sim.output()).not.toContain("┌");
+  });
+
   it("takes control commands on stdin: press, snapshot, status, quit", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-sim-"));
     const picture = path.join(dir, "display.png");

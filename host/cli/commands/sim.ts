@@ -19,8 +19,9 @@ export function registerSim(program: Command): void {
     .option("--rtc-time <unix-seconds>", "the DS3231's time at start (default: now)")
     .option("--no-display", "do not draw the display in the terminal")
     .option("--chip-id <hex>", "the chip id HELLO reports, 12 lowercase hex digits (default: random, or the one kept in --flash)")
+    .option("--json", "one JSON object a line ({message, listening, chipId} first, then {message} per reply); no display drawing")
     .option("--bare", "a bare ESP32 with Espruino and no tokensmith firmware yet (its REPL on the UART): for tokensmith install")
-    .action(async (options: { listen: string; speed: string; crypto: boolean; flash?: string; drift: string; rtcTime?: string; display: boolean; bare?: boolean; chipId?: string }) => {
+    .action(async (options: { listen: string; speed: string; crypto: boolean; flash?: string; drift: string; rtcTime?: string; display: boolean; bare?: boolean; chipId?: string; json?: boolean }) => {
       if (!existsSync(artifactPath("dist/espruino/tokensmith-firmware.js"))) throw new InputError("the firmware is not built: run `npm run build` first");
       const speed = Number(options.speed);
       const drift = Number(options.drift);
@@ -48,6 +49,7 @@ export function registerSim(program: Command): void {
           preinstallFirmware: options.bare ? false : undefined,
           color: !process.env.NO_COLOR && process.stdout.isTTY === true,
           redrawInPlace: process.stdout.isTTY === true,
+          json: options.json === true,
         },
         { input: process.stdin, print: (text) => process.stdout.write(text) },
       );
