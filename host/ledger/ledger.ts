@@ -229,7 +229,8 @@ function prepareFile(file: string, create: boolean): void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
   }
-  if (statSync(file).isFile() && statSync(file).size === 0) {
+  const stats = statSync(file);
+  if (stats.isFile() && stats.size === 0) {
     throw new LedgerError(`${file} is an empty file, not a tokensmith ledger: remove it, or give another path with --ledger`);
   }
 }
