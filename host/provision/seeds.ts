@@ -107,9 +107,14 @@ export function checkSeedLength(seed: Uint8Array, allowShort: boolean): void {
   }
 }
 
-/** A warning for seeds under 128 bits that were allowed, or null. */
-export function shortSeedWarning(seed: Uint8Array): string | null {
-  return seed.length < MIN_SEED_BYTES ? `warning: this seed is only ${seed.length * 8} bits, below RFC 4226's 128-bit minimum` : null;
+/**
+ * A warning for seeds under 128 bits that were allowed, or null. `chosenBy`: the service whose
+ * key URI (or QR code) it came from, which chose its length (Autotask's keys are 80 bits).
+ */
+export function shortSeedWarning(seed: Uint8Array, chosenBy?: string): string | null {
+  if (seed.length >= MIN_SEED_BYTES) return null;
+  const warning = `warning: this seed is only ${seed.length * 8} bits, below RFC 4226's 128-bit minimum`;
+  return chosenBy === undefined ? warning : `${warning}: ${chosenBy}'s choice, taken as its key URI gives it (a seed typed by hand needs --allow-short)`;
 }
 
 export interface ConvertedSeed {

@@ -423,6 +423,22 @@ describe("bad invocations: exit code, message, nothing written", () => {
     expect(plain.stderr).toBe("");
   });
 
+  it("a service's own 80-bit key from its URI (Autotask's length) is taken without --allow-short, with a warning naming the service", async () => {
+    const ctx = await context();
+    const key = "JBSWY3DPEHPK3PXP"; // 16 Base32 characters: 80 bits
+    const uri = `otpauth://totp/Autotask:helpdesk?secret=${key}&issuer=Autotask`;
+    const run = await cli(ctx, provision(ctx, "--serial", "AT-1", "--otpauth", uri));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: this seed is only 80 bits, below RFC 4226's 128-bit minimum: Autotask's choice/);
+    const token = ctx.rack.tokens[0];
+    const shown = shownCode(token);
+    expect(shown.code).toBe(oracle(Buffer.from("48656c6c6f21deadbeef", "hex"), shown.time)); // JBSWY3DPEHPK3PXP in hex
+    // The same key typed by hand still needs --allow-short.
+    const typed = await cli(ctx, provision(ctx, "--serial", "AT-2", "--secret-base32", key));
+    expect(typed.code).toBe(EXIT.usage);
+    expect(typed.stderr).toMatch(/80 bits; RFC 4226 section 4 requires at least 128 bits.*--allow-short/);
+  });
+
   it("the same serial on the same (already provisioned) token: refused by the token's state, exit 1", async () => {
     const ctx = await context();
     await expectOk(cli(ctx, provision(ctx, "--serial", "TWICE-1")));

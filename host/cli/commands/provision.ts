@@ -31,7 +31,7 @@ export function registerProvision(program: Command): void {
       .option("--secret-hex <hex>", "use this seed (hex; - reads stdin)")
       .option("--secret-base32 <base32>", "use this seed (Base32 from an activation QR code; - reads stdin)")
       .option("--otpauth <uri>", "use the seed and parameters of this otpauth:// URI (- reads stdin)")
-      .option("--allow-short", "accept a seed under 128 bits (RFC 4226 section 4 forbids it; for legacy keys only)"),
+      .option("--allow-short", "accept a seed under 128 bits typed by hand (RFC 4226 section 4 forbids it; for legacy keys only). A service's own key from --otpauth is taken as the service issued it, with a warning"),
   ).action(async (o: ProvisionFlags, command: Command) => {
     if ((o.serial === undefined) === (o.prefix === undefined)) throw new InputError("give either --serial SERIAL or --prefix PREFIX");
     if (o.serial !== undefined) checkTokenSerial(o.serial);
@@ -46,7 +46,8 @@ export function registerProvision(program: Command): void {
             otpauth: o.otpauth === undefined ? undefined : await readSecretArgument(o.otpauth),
           })
         : null;
-    if (given) checkSeedLength(given.seed, o.allowShort === true);
+    // A service's own key (from its URI) has the length the service chose: taken, with a warning.
+    if (given) checkSeedLength(given.seed, o.allowShort === true || given.otpauth !== undefined);
     const uri = given?.otpauth;
     const profile = readProfile(o, {
       ...(uri?.kind ? { kind: uri.kind } : {}),
@@ -69,7 +70,7 @@ export function registerProvision(program: Command): void {
           () => o.serial ?? ledger.reserveSerials(o.prefix!, 1)[0],
         ),
       );
-      const warning = given ? shortSeedWarning(given.seed) : null;
+      const warning = given ? shortSeedWarning(given.seed, given.otpauth ? (given.otpauth.issuer ?? "the service") : undefined) : null;
       if (warning) process.stderr.write(warning + "\n");
       if (o.json) {
         printJson({ ...done, importFile: importFile?.path ?? null, escrow: o.escrow === true, ledger: ledger.path });
