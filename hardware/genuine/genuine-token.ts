@@ -108,10 +108,10 @@ export class GenuineToken {
   framesAtBoot = 0;
   readonly uncaught: string[] = [];
   /**
-   * Button edges the firmware's watch has received (@W lines) since this object was made, and
-   * what the handler of the last release did (@H): whether it drew, and the frame count then.
+   * Presses the firmware's watch has received (@W lines) since this object was made, the last
+   * edge, and what the handler of the last release did (@H): whether it drew, and the frame count then.
    */
-  readonly watchEdges = { down: 0, up: 0, last: "up" as "down" | "up", releasesHandled: 0, releaseDrew: false, framesAtRelease: 0 };
+  readonly watchEdges = { down: 0, last: "up" as "down" | "up", releasesHandled: 0, releaseDrew: false, framesAtRelease: 0 };
   /** Everything the interpreter printed that is not a harness line (banners, prompts, errors). */
   console = "";
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -369,7 +369,7 @@ export class GenuineToken {
         this.frames++;
       } else if (harness.startsWith("@W ")) {
         this.watchEdges.last = harness === "@W 0" ? "down" : "up";
-        this.watchEdges[this.watchEdges.last]++;
+        if (this.watchEdges.last === "down") this.watchEdges.down++;
       } else if (harness.startsWith("@H ")) {
         if (this.watchEdges.last === "up") {
           this.watchEdges.releasesHandled++;

@@ -193,9 +193,6 @@
   Serial1.setConsole(true);
   process.on("uncaughtException", function (e) { out("@UNCAUGHT " + (e && e.message ? e.message : String(e))); });
 
-  // ---- the host's doorbell, and a timer that keeps the process alive. A chip never exits; the
-  // Linux build does once no timer is pending, so these two come back after a clearInterval()
-  // or clearWatch() of everything (install does that before uploading).
   // ---- button edges, as the firmware's watch receives them (after Espruino's debounce): the host
   // holds the button until the firmware has the press, however late a busy machine lets the
   // interpreter poll the pin, as a person keeps a finger on a button until the token reacts.
@@ -208,6 +205,9 @@
       out("@H " + (displayWrites - writes));
     }, pin, options);
   };
+  // ---- the host's doorbell, and a timer that keeps the process alive. A chip never exits; the
+  // Linux build does once no timer is pending, so these two come back after a clearInterval()
+  // or clearWatch() of everything (install does that before uploading).
   pinMode(D26, "input");
   var bell = function () {
     var what = fs.readFileSync("ctl");

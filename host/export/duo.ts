@@ -93,9 +93,11 @@ function duoProblems(token: ExportToken): string[] {
   return problems;
 }
 
-function typeOf(token: ExportToken): DuoTokenType {
-  return ((token.kind === "totp" ? "t" : "h") + String(token.digits)) as DuoTokenType;
+/** The Duo token type of a profile (kind and digits), checked or not: see duoTokenType. */
+export function duoTypeOfProfile(profile: { kind: ExportToken["kind"]; digits: number }): DuoTokenType {
+  return ((profile.kind === "totp" ? "t" : "h") + String(profile.digits)) as DuoTokenType;
 }
+const typeOf = duoTypeOfProfile;
 
 function lineOf(token: ExportToken): string {
   let line = token.serial + "," + secretHex(token.secret);
@@ -110,7 +112,8 @@ function lineOf(token: ExportToken): string {
   return line;
 }
 
-function titleOf(tokenType: DuoTokenType): string {
+/** The Admin Panel's name of a token type ("TOTP 6-digit"). */
+export function duoTypeTitle(tokenType: DuoTokenType): string {
   const entry = DUO_TOKEN_TYPES.find((e) => e.tokenType === tokenType);
   if (!entry) throw new ExportError(`${show(String(tokenType))} is not a Duo OATH token type; use one of t6, t8, h6, h8`);
   return entry.title;
@@ -178,11 +181,11 @@ export function duoImportSections(tokens: readonly ExportToken[]): DuoImportSect
 
 /** The text for one type; every token must be of that type (Duo imports one type at a time). */
 export function duoImportText(tokens: readonly ExportToken[], tokenType: DuoTokenType): string {
-  const title = titleOf(tokenType);
+  const title = duoTypeTitle(tokenType);
   checkAndGroup(tokens);
   const others = tokens
     .filter((t) => typeOf(t) !== tokenType)
-    .map((t) => `${who(t)}: is ${titleOf(typeOf(t))}, not ${title}; Duo imports one token type at a time, so put it in its own section`);
+    .map((t) => `${who(t)}: is ${duoTypeTitle(typeOf(t))}, not ${title}; Duo imports one token type at a time, so put it in its own section`);
   refuseIfAny(others, `a Duo "${title}" import`);
   return sectionText(tokens);
 }

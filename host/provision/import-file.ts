@@ -12,7 +12,7 @@ import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync, t
 import path from "node:path";
 import { InputError } from "../core/otp.js";
 import { parseOtpauth } from "./seeds.js";
-import { DUO_TOKEN_TYPES, duoImportLine, duoTokenType, type DuoTokenType } from "../export/duo.js";
+import { duoImportLine, duoTypeOfProfile, duoTypeTitle, type DuoTokenType } from "../export/duo.js";
 import { otpauthUri } from "../export/otpauth.js";
 import { ExportError } from "../errors.js";
 import { appendSecretLine } from "../export/write-file.js";
@@ -85,8 +85,7 @@ export class ImportFile {
       throw error;
     }
     if (this.format !== "duo") return;
-    const wanted = duoTokenType(token);
-    const title = (type: DuoTokenType) => DUO_TOKEN_TYPES.find((t) => t.tokenType === type)?.title ?? type;
+    const wanted = duoTypeOfProfile(token); // its line was just checked
     const lines = this.lines();
     // Lines already checked against this type (a batch checks each token: keep that linear).
     const from = this.checkedType === wanted ? this.checkedLines : 0;
@@ -98,7 +97,7 @@ export class ImportFile {
         refuse(`it holds a line for ${JSON.stringify(serial)}, which this ledger does not know, so the type of the tokens in it cannot be told (Duo imports one type per paste); give a new file`);
       }
       if (type !== wanted) {
-        refuse(`it holds ${title(type!)} tokens (${serial} and maybe more), and this one is ${title(wanted)}; Duo imports one type per paste, so give a file for ${title(wanted)} tokens`);
+        refuse(`it holds ${duoTypeTitle(type!)} tokens (${serial} and maybe more), and this one is ${duoTypeTitle(wanted)}; Duo imports one type per paste, so give a file for ${duoTypeTitle(wanted)} tokens`);
       }
     }
     this.checkedType = wanted;

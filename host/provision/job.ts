@@ -17,7 +17,7 @@ import { MAX_SERIAL_LENGTH, SERIAL_NUMBER_DIGITS, firstBadSerialCharacter, isSer
 import type { BatchOptions, Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
 import type { TokenClient } from "../device/client.js";
 import type { ExportToken } from "../export/types.js";
-import type { DuoTokenType } from "../export/duo.js";
+import { duoTypeOfProfile, type DuoTokenType } from "../export/duo.js";
 import { InputError } from "../core/otp.js";
 import { ImportFile } from "./import-file.js";
 import { ProvisionError, assertTokensmith, newManagementKey, provisionToken } from "./provision-token.js";
@@ -107,7 +107,7 @@ export function checkSerialPrefix(prefix: string): void {
 /** The Duo token type a ledger row was provisioned as (its import line's type). */
 function duoTypeOf(ledger: Ledger, serial: string): DuoTokenType | null {
   const row = ledger.getToken(serial);
-  return row === null ? null : ((row.kind === "totp" ? "t" : "h") + String(row.digits)) as DuoTokenType;
+  return row === null ? null : duoTypeOfProfile(row);
 }
 
 /** The import file's own refusals, run before the token (or the ledger) is touched. */

@@ -113,13 +113,11 @@ async function withRecordedOptions(given: BatchFlags, command: Command, batchId:
     }
   });
   if (recorded === null) return given;
-  const givenHere = (name: string) => command.getOptionValueSource(name) === "cli";
   const merged: BatchFlags = { ...given };
-  if (!givenHere("out") && recorded.out !== undefined) merged.out = recorded.out;
-  if (!givenHere("format") && recorded.format !== undefined) merged.format = recorded.format;
-  if (!givenHere("escrow") && recorded.escrow === true) merged.escrow = true;
-  if (!givenHere("port") && recorded.port !== undefined) merged.port = recorded.port;
-  if (!givenHere("issuer") && recorded.issuer !== undefined) merged.issuer = recorded.issuer;
+  for (const name of ["out", "format", "port", "issuer"] as const) {
+    if (command.getOptionValueSource(name) !== "cli" && recorded[name] !== undefined) merged[name] = recorded[name];
+  }
+  if (command.getOptionValueSource("escrow") !== "cli" && recorded.escrow === true) merged.escrow = true;
   return merged;
 }
 
@@ -128,7 +126,8 @@ async function abandon(o: BatchFlags, command: Command): Promise<void> {
   const clash = ["resume", "count", "prefix"].filter((name) => command.getOptionValueSource(name) === "cli");
   if (clash.length > 0) throw new InputError(`--abandon stands alone: leave out ${clash.map((name) => "--" + name).join(", ")}`);
   const batchId = parseWhole(o.abandon!, 1, 2 ** 31, "--abandon");
-  await withLedger(o.ledger, READ_ONLY, (ledger) => {
+  // Writes the ledger, but needs no escrow: no passphrase is asked.
+  await withLedger(o.ledger, { create: false, escrow: "never" }, (ledger) => {
     const batch = ledger.abandonBatch(batchId);
     const pending = ledger.listTokens({ batchId, state: "pending" }).map((t) => t.serial);
     if (o.json) {
