@@ -141,6 +141,11 @@ export class ReplError extends Error {
   override name = "ReplError";
 }
 
+/** An identity service (Duo's Admin API, Microsoft Graph) refused or could not be reached. */
+export class ServiceError extends Error {
+  override name = "ServiceError";
+}
+
 // ---- the ledger (exit 4) ----------------------------------------------------------------------
 
 export class LedgerError extends Error {
@@ -189,7 +194,7 @@ export function exitCodeFor(error: unknown): { code: number; known: boolean } {
   if (error instanceof IdentityError) return { code: EXIT.failed, known: true };
   if (error instanceof InputError || error instanceof ExportError || error instanceof PortListingError) return { code: EXIT.usage, known: true };
   if (error instanceof TransportError) return { code: EXIT.unreachable, known: true };
-  if (error instanceof TokenError || error instanceof ProvisionError || error instanceof ReplError) return { code: EXIT.failed, known: true };
+  if (error instanceof TokenError || error instanceof ProvisionError || error instanceof ReplError || error instanceof ServiceError) return { code: EXIT.failed, known: true };
   if (error instanceof LedgerError || error instanceof EscrowError) return { code: EXIT.ledger, known: true };
   return { code: EXIT.failed, known: false };
 }

@@ -15,6 +15,7 @@ import { registerInfo } from "./commands/info.js";
 import { registerProvision } from "./commands/provision.js";
 import { registerBatch } from "./commands/batch.js";
 import { registerExport } from "./commands/export.js";
+import { registerDuo } from "./commands/duo.js";
 import { registerTime } from "./commands/time.js";
 import { registerWipe } from "./commands/wipe.js";
 import { registerLedger } from "./commands/ledger.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerProvision(program);
   registerBatch(program);
   registerExport(program);
+  registerDuo(program);
   registerTime(program);
   registerWipe(program);
   registerCode(program);

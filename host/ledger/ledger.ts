@@ -138,6 +138,21 @@ export interface ClockSync {
   authorised: boolean;
 }
 
+export type IdentityService = "duo" | "entra";
+
+/** A token created in an identity service: Duo's token_id, or Graph's device id. */
+export interface ServiceTokenRecord {
+  serial: string;
+  service: IdentityService;
+  /** Duo: the API hostname; Entra: the tenant. */
+  account: string;
+  remoteId: string;
+  pushedAt: number;
+  assignedTo: string | null;
+  assignedAt: number | null;
+  activatedAt: number | null;
+}
+
 export interface ExportRecord {
   id: number;
   at: number;
@@ -163,6 +178,8 @@ const VERIFIER_PLAINTEXT = Buffer.from("tokensmith escrow verifier v1", "utf8");
 const VERIFIER_AAD = "tokensmith:escrow-verifier";
 const META_ESCROW_VERIFIER = "escrow_verifier";
 const mkeyAad = (serial: string) => "mkey:" + serial;
+/** Service credentials (a Duo secret key) live in meta, sealed, under "credential:" + name. */
+const CREDENTIAL_PREFIX = "credential:";
 
 const toMs = (seconds: number) => Math.round(seconds * 1000);
 const fromMs = (ms: number | null) => (ms === null ? null : ms / 1000);
@@ -372,9 +389,9 @@ export class Ledger {
 
   /**
    * Changes the escrow passphrase (the escrow must be unlocked with the current one): a new
-   * salt and key, and every sealed blob (the verifier, each management key, each seed) opened
-   * with the old key and sealed with the new, in one transaction: a cut leaves the old
-   * passphrase working, never a mix. Returns how many blobs were re-sealed.
+   * salt and key, and every sealed blob (the verifier, each management key, each seed, each kept
+   * service credential) opened with the old key and sealed with the new, in one transaction: a
+   * cut leaves the old passphrase working, never a mix. Returns how many blobs were re-sealed.
    */
   changeEscrowPassphrase(newPassphrase: string): number {
     const oldKey = this.requireKey("cannot change the escrow passphrase");
@@ -383,6 +400,11 @@ export class Ledger {
       let resealed = 0;
       this.db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(sealWithKey(newKey, VERIFIER_PLAINTEXT, VERIFIER_AAD), META_ESCROW_VERIFIER);
       resealed++;
+      const credentials = this.db.prepare("SELECT key, value FROM meta WHERE key LIKE ?").all(CREDENTIAL_PREFIX + "%") as Array<{ key: string; value: Buffer }>;
+      for (const row of credentials) {
+        this.db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(sealWithKey(newKey, openWithKey(oldKey, row.value, row.key), row.key), row.key);
+        resealed++;
+      }
       const rows = this.db.prepare("SELECT serial, management_key, management_key_sealed, escrow FROM tokens WHERE (management_key IS NOT NULL AND management_key_sealed = 1) OR escrow IS NOT NULL").all() as Array<{
         serial: string;
         management_key: Buffer | null;
@@ -743,6 +765,92 @@ export class Ledger {
       elapsed += sync.secondsSinceLastSync;
     }
     return elapsed > 0 ? (drift / elapsed) * 1e6 : null;
+  }
+
+  // ---- service credentials -----------------------------------------------------------------------
+
+  /**
+   * Seals a service credential (a Duo secret key) in the escrow under `name`, replacing any
+   * before it. Needs the escrow unlocked; the AAD is the meta key, so a blob moved to another
+   * name does not open.
+   */
+  storeCredential(name: string, secret: string): void {
+    const key = this.requireKey(`cannot keep the ${name} credential`);
+    const metaKey = CREDENTIAL_PREFIX + name;
+    this.write(() => {
+      this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(metaKey, sealWithKey(key, Buffer.from(secret, "utf8"), metaKey));
+    });
+  }
+
+  /** Whether a credential is kept under `name` (without opening it). */
+  hasCredential(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM meta WHERE key = ?").pluck().get(CREDENTIAL_PREFIX + name) !== undefined;
+  }
+
+  /** The credential kept under `name` (needs the escrow unlocked), or null. */
+  credential(name: string): string | null {
+    const metaKey = CREDENTIAL_PREFIX + name;
+    const blob = this.db.prepare("SELECT value FROM meta WHERE key = ?").pluck().get(metaKey) as Buffer | undefined;
+    if (blob === undefined) return null;
+    return Buffer.from(openWithKey(this.requireKey(`cannot read the ${name} credential`), blob, metaKey)).toString("utf8");
+  }
+
+  // ---- identity services -------------------------------------------------------------------------
+
+  /** Records that a token now exists in a service (or refreshes its id there). */
+  recordServiceToken(entry: { serial: string; service: IdentityService; account: string; remoteId: string; at?: number }): void {
+    const atMs = toMs(entry.at ?? nowSeconds());
+    this.write(() => {
+      this.row(entry.serial);
+      this.db
+        .prepare(
+          `INSERT INTO service_tokens (serial, service, account, remote_id, pushed_at_ms) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (serial, service, account) DO UPDATE SET remote_id = excluded.remote_id, pushed_at_ms = excluded.pushed_at_ms,
+             assigned_to = CASE WHEN remote_id = excluded.remote_id THEN assigned_to END,
+             assigned_at_ms = CASE WHEN remote_id = excluded.remote_id THEN assigned_at_ms END,
+             activated_at_ms = CASE WHEN remote_id = excluded.remote_id THEN activated_at_ms END`,
+        )
+        .run(entry.serial, entry.service, entry.account, entry.remoteId, atMs);
+    });
+  }
+
+  /** Records the user a pushed token was attached to. */
+  recordServiceAssignment(serial: string, service: IdentityService, account: string, assignedTo: string, at: number = nowSeconds()): void {
+    this.write(() => {
+      const changed = this.db.prepare("UPDATE service_tokens SET assigned_to = ?, assigned_at_ms = ? WHERE serial = ? AND service = ? AND account = ?").run(assignedTo, toMs(at), serial, service, account).changes;
+      if (changed === 0) throw new LedgerError(`${serial} is not recorded as pushed to ${service} (${account})`);
+    });
+  }
+
+  /** Records that a pushed token was activated (Entra: a verification code was accepted). */
+  recordServiceActivation(serial: string, service: IdentityService, account: string, at: number = nowSeconds()): void {
+    this.write(() => {
+      const changed = this.db.prepare("UPDATE service_tokens SET activated_at_ms = ? WHERE serial = ? AND service = ? AND account = ?").run(toMs(at), serial, service, account).changes;
+      if (changed === 0) throw new LedgerError(`${serial} is not recorded as pushed to ${service} (${account})`);
+    });
+  }
+
+  /** What the ledger knows of tokens in `service` (one account, or all), by serial. */
+  serviceTokens(service: IdentityService, account?: string): Map<string, ServiceTokenRecord> {
+    const rows = (
+      account === undefined
+        ? this.db.prepare("SELECT * FROM service_tokens WHERE service = ? ORDER BY serial").all(service)
+        : this.db.prepare("SELECT * FROM service_tokens WHERE service = ? AND account = ? ORDER BY serial").all(service, account)
+    ) as Array<{ serial: string; service: IdentityService; account: string; remote_id: string; pushed_at_ms: number; assigned_to: string | null; assigned_at_ms: number | null; activated_at_ms: number | null }>;
+    const found = new Map<string, ServiceTokenRecord>();
+    for (const r of rows) {
+      found.set(r.serial, {
+        serial: r.serial,
+        service: r.service,
+        account: r.account,
+        remoteId: r.remote_id,
+        pushedAt: r.pushed_at_ms / 1000,
+        assignedTo: r.assigned_to,
+        assignedAt: fromMs(r.assigned_at_ms),
+        activatedAt: fromMs(r.activated_at_ms),
+      });
+    }
+    return found;
   }
 
   // ---- exports ---------------------------------------------------------------------------------

@@ -102,4 +102,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE batches ADD COLUMN abandoned_at_ms INTEGER;
     `,
   },
+  {
+    version: 3,
+    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph)",
+    sql: `
+      -- One row per token per service account it was created in: Duo's token_id (account = the
+      -- API hostname) or Graph's hardwareOathDevice id (account = the tenant). A re-run finds the
+      -- row and skips the token; \`duo status\` compares these rows with what the service says.
+      CREATE TABLE service_tokens (
+        serial          TEXT NOT NULL REFERENCES tokens(serial),
+        service         TEXT NOT NULL CHECK (service IN ('duo', 'entra')),
+        account         TEXT NOT NULL,
+        remote_id       TEXT NOT NULL,
+        pushed_at_ms    INTEGER NOT NULL,
+        -- the user it was attached to (Duo username, Entra UPN), when it was
+        assigned_to     TEXT,
+        assigned_at_ms  INTEGER,
+        -- Entra: when the activation with a verification code succeeded
+        activated_at_ms INTEGER,
+        PRIMARY KEY (serial, service, account)
+      ) STRICT;
+    `,
+  },
 ];
