@@ -146,6 +146,34 @@ export class ServiceError extends Error {
   override name = "ServiceError";
 }
 
+/** Duo's error codes that change what tokensmith does next. */
+export const DUO_CODE = {
+  invalidParameters: 40002,
+  duplicate: 40003,
+  unauthorized: 40101,
+  invalidSignature: 40103,
+  forbidden: 40301,
+  notFound: 40401,
+  rateLimited: 42901,
+} as const;
+
+/** A failed Duo Admin API request. */
+export class DuoApiError extends ServiceError {
+  override name = "DuoApiError";
+  constructor(
+    message: string,
+    /** Duo's code (40002 ...), or 0 when Duo was not reached or answered something else. */
+    readonly code: number,
+  ) {
+    super(message);
+  }
+
+  /** The rest of the run cannot succeed either (credentials, permissions, rate limit, no connection): stop it. */
+  get stopsTheRun(): boolean {
+    return this.code === 0 || this.code === DUO_CODE.rateLimited || Math.floor(this.code / 100) === 401 || this.code === DUO_CODE.forbidden || this.code >= 50000;
+  }
+}
+
 // ---- the ledger (exit 4) ----------------------------------------------------------------------
 
 export class LedgerError extends Error {

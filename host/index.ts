@@ -37,7 +37,7 @@ export { exportFilePath, formatExport, readUpnMap, selectTokens, tokensWithSeeds
 
 // Codes, computed on the host (to check a token, or for a seed in hand).
 // Identity services: Duo's Admin API
-export { checkApiHost, checkIntegrationKey, DUO_CODE, DuoAdminApi, DuoApiError, type DuoCredentials, type DuoToken } from "./duo/admin-api.js";
+export { checkApiHost, checkIntegrationKey, DuoAdminApi, type DuoCredentials, type DuoToken } from "./duo/admin-api.js";
 export { adminPanelSteps, parseAssignments, readAssignments, type Assignee } from "./duo/assignments.js";
 export { pushTokensToDuo, type DuoApi, type DuoPushItem, type DuoPushReport } from "./duo/push.js";
 export { duoCanTake, duoStatus, type DuoStatusItem, type DuoStatusState } from "./duo/status.js";

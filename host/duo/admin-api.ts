@@ -10,7 +10,7 @@
  */
 import duoApi from "@duosecurity/duo_api";
 import type { DuoTokenType } from "../export/duo.js";
-import { InputError, ServiceError } from "../errors.js";
+import { DUO_CODE, DuoApiError, InputError } from "../errors.js";
 
 export interface DuoCredentials {
   /** The Admin API application's integration key (DI...). */
@@ -21,32 +21,7 @@ export interface DuoCredentials {
   apiHost: string;
 }
 
-/** Duo's error codes that change what tokensmith does next. */
-export const DUO_CODE = {
-  invalidParameters: 40002,
-  duplicate: 40003,
-  unauthorized: 40101,
-  invalidSignature: 40103,
-  forbidden: 40301,
-  notFound: 40401,
-  rateLimited: 42901,
-} as const;
-
-export class DuoApiError extends ServiceError {
-  override name = "DuoApiError";
-  constructor(
-    message: string,
-    /** Duo's code (40002 ...), or 0 when Duo was not reached or answered something else. */
-    readonly code: number,
-  ) {
-    super(message);
-  }
-
-  /** The request can never succeed as sent (credentials, permissions): stop the whole run. */
-  get stopsTheRun(): boolean {
-    return this.code === 0 || this.code === DUO_CODE.rateLimited || Math.floor(this.code / 100) === 401 || this.code === DUO_CODE.forbidden || this.code >= 50000;
-  }
-}
+export { DUO_CODE, DuoApiError };
 
 export interface DuoUserRef {
   userId: string;

@@ -35,6 +35,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Shift the CLI's host clock by this many milliseconds. */
   clockOffsetMs?: number;
+  /** Modules to load first (node --import), e.g. test/duo/https-redirect.mjs. */
+  preload?: string[];
   /** Kill it (SIGKILL) after this long; default 60 s. */
   timeoutMs?: number;
   uid?: number;
@@ -43,7 +45,7 @@ export interface CliOptions {
 }
 
 export function spawnCli(args: string[], options: CliOptions): ChildProcessWithoutNullStreams {
-  const node = options.clockOffsetMs !== undefined ? ["--import", fakeClock] : [];
+  const node = [...(options.clockOffsetMs !== undefined ? [fakeClock] : []), ...(options.preload ?? [])].flatMap((module) => ["--import", module]);
   return spawn(process.execPath, [...node, bin, ...args], {
     stdio: "pipe",
     cwd: options.cwd ?? options.home,
