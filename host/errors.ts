@@ -174,6 +174,25 @@ export class DuoApiError extends ServiceError {
   }
 }
 
+/** A failed Microsoft Graph request (or sign-in). */
+export class GraphApiError extends ServiceError {
+  override name = "GraphApiError";
+  constructor(
+    message: string,
+    /** The HTTP status (0 when Graph was not reached). */
+    readonly status: number,
+    /** Graph's error code ("badRequest" ...), or ours: signInFailed, unreachable, notGraph. */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+
+  /** The rest of the run cannot succeed either (sign-in, permissions, throttling, no connection): stop it. */
+  get stopsTheRun(): boolean {
+    return this.status === 0 || this.status === 401 || this.status === 403 || this.status === 429 || this.status >= 500 || this.code === "notGraph";
+  }
+}
+
 // ---- the ledger (exit 4) ----------------------------------------------------------------------
 
 export class LedgerError extends Error {

@@ -41,6 +41,9 @@ export { checkApiHost, checkIntegrationKey, DuoAdminApi, type DuoCredentials, ty
 export { adminPanelSteps, parseAssignments, readAssignments, type Assignee } from "./duo/assignments.js";
 export { pushTokensToDuo, type DuoApi, type DuoPushItem, type DuoPushReport } from "./duo/push.js";
 export { duoCanTake, duoStatus, type DuoStatusItem, type DuoStatusState } from "./duo/status.js";
+// ... and Microsoft Graph (Entra ID)
+export { checkClientId, checkTenant, DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_URL, GraphApi, type EntraCredentials, type HardwareOathDevice } from "./entra/graph-api.js";
+export { pushTokensToEntra, type EntraApi, type EntraPushItem, type EntraPushReport } from "./entra/push.js";
 
 export { computeCodes, parseTime } from "./codes/compute.js";
 export { type Algorithm } from "./core/otp.js";

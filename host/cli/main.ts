@@ -16,6 +16,7 @@ import { registerProvision } from "./commands/provision.js";
 import { registerBatch } from "./commands/batch.js";
 import { registerExport } from "./commands/export.js";
 import { registerDuo } from "./commands/duo.js";
+import { registerEntra } from "./commands/entra.js";
 import { registerTime } from "./commands/time.js";
 import { registerWipe } from "./commands/wipe.js";
 import { registerLedger } from "./commands/ledger.js";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerBatch(program);
   registerExport(program);
   registerDuo(program);
+  registerEntra(program);
   registerTime(program);
   registerWipe(program);
   registerCode(program);

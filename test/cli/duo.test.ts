@@ -1,9 +1,9 @@
 /**
  * `tokensmith duo push` and `duo status` as an administrator runs them: tokens provisioned with
  * --escrow on a rack of simulated tokens, then pushed in one command into the local fake of
- * Duo's Admin API (test/duo/fake-duo.ts, HTTPS, every signature checked) and attached per
+ * Duo's Admin API (test/services/fake-duo.ts, HTTPS, every signature checked) and attached per
  * --assign. The CLI process reaches the fake through a test-only preload that redirects its
- * HTTPS connections (test/duo/https-redirect.mjs); nothing else in it is changed.
+ * HTTPS connections (test/services/https-redirect.mjs); nothing else in it is changed.
  *
  * Checked: the code each simulated token shows equals the code computed from the secret Duo
  * received; Duo's token_ids are in the ledger; a re-run changes nothing; the secret key comes
@@ -13,12 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { openLedger } from "../../host/ledger/ledger.js";
-import { FakeDuo, makeTestPki, removePki, type TestPki } from "../duo/fake-duo.js";
+import { FakeDuo } from "../services/fake-duo.js";
+import { makeTestPki, removePki, type TestPki } from "../services/pki.js";
 import { TokenRack } from "./rack.js";
 import { cleanupHomes, newHome, oracle, repoRoot, runCli, shownCode, type CliResult } from "./support.js";
 
 const PASSPHRASE = "escrow passphrase for the duo tests";
-const redirect = path.join(repoRoot, "test/duo/https-redirect.mjs");
+const redirect = path.join(repoRoot, "test/services/https-redirect.mjs");
 
 let home: string;
 let rack: TokenRack;

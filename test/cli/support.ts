@@ -35,7 +35,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Shift the CLI's host clock by this many milliseconds. */
   clockOffsetMs?: number;
-  /** Modules to load first (node --import), e.g. test/duo/https-redirect.mjs. */
+  /** Modules to load first (node --import), e.g. test/services/https-redirect.mjs. */
   preload?: string[];
   /** Kill it (SIGKILL) after this long; default 60 s. */
   timeoutMs?: number;

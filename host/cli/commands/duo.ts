@@ -1,7 +1,8 @@
 /** `tokensmith duo push|status`: tokens from the ledger into Duo through the Admin API. */
 import type { Command } from "commander";
 import { checkApiHost, checkIntegrationKey, DuoAdminApi, InputError, pushTokensToDuo, duoStatus, readAssignments, selectTokens, type Assignee, type DuoPushItem, type Ledger } from "../../index.js";
-import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP, READ_ONLY } from "../ledger-access.js";
+import { openLedgerFor, LEDGER_OPTION_HELP, READ_ONLY } from "../ledger-access.js";
+import { needsEscrowForSecret, serviceSecret, type ServiceSecretSource } from "../service-secret.js";
 import { parseWhole } from "../options.js";
 import { EXIT, printJson, printLine, printWarnings } from "../output.js";
 
@@ -53,13 +54,8 @@ function connection(o: DuoFlags): { apiHost: string; integrationKey: string; cre
   return { apiHost, integrationKey, credentialName: `duo:${apiHost}:${integrationKey}` };
 }
 
-async function secretKey(ledger: Ledger, credentialName: string): Promise<{ secretKey: string; from: "environment" | "escrow" | "prompt" }> {
-  const fromEnv = process.env[DUO_ENV.secretKey];
-  if (fromEnv) return { secretKey: fromEnv, from: "environment" };
-  if (ledger.escrowUnlocked && ledger.hasCredential(credentialName)) return { secretKey: ledger.credential(credentialName)!, from: "escrow" };
-  const typed = await promptHidden("Duo Admin API secret key: ", `no terminal to ask for the Duo secret key: set ${DUO_ENV.secretKey} (or keep it in the escrow with --keep-secret-key once)`);
-  if (!typed) throw new InputError("no Duo secret key given");
-  return { secretKey: typed, from: "prompt" };
+function secretSource(credentialName: string): ServiceSecretSource {
+  return { env: DUO_ENV.secretKey, credentialName, title: "Duo Admin API secret key", keepOption: "--keep-secret-key" };
 }
 
 function selection(ledger: Ledger, o: DuoFlags) {
@@ -104,8 +100,8 @@ export function registerDuo(program: Command): void {
         const unselected = [...assignments.keys()].filter((s) => !selected.has(s));
         if (unselected.length) printWarnings([`the assignment file names ${unselected.length} token${unselected.length === 1 ? "" : "s"} not selected (not provisioned here, or outside --batch/--serial), left alone: ${unselected.slice(0, 5).join(", ")}${unselected.length > 5 ? " ..." : ""}`]);
       }
-      const key = await secretKey(ledger, credentialName);
-      const api = new DuoAdminApi({ apiHost, integrationKey, secretKey: key.secretKey });
+      const key = await serviceSecret(ledger, secretSource(credentialName));
+      const api = new DuoAdminApi({ apiHost, integrationKey, secretKey: key.secret });
       const report = await pushTokensToDuo(ledger, api, records, {
         assignments,
         onToken: (item, done, total) => {
@@ -113,7 +109,7 @@ export function registerDuo(program: Command): void {
         },
       });
       const authRefused = report.stoppedBy !== undefined && Math.floor(report.stoppedBy.code / 100) === 401;
-      if (o.keepSecretKey && key.from !== "escrow" && !authRefused && report.items.length > 0) ledger.storeCredential(credentialName, key.secretKey);
+      if (o.keepSecretKey && key.from !== "escrow" && !authRefused && report.items.length > 0) ledger.storeCredential(credentialName, key.secret);
       const count = (outcome: DuoPushItem["outcome"]) => report.items.filter((i) => i.outcome === outcome).length;
       const failed = report.items.filter((i) => i.outcome === "failed" || i.assignment === "failed");
       const summary = {
@@ -149,13 +145,13 @@ export function registerDuo(program: Command): void {
     const { apiHost, integrationKey, credentialName } = connection(o);
     let ledger = await openLedgerFor(o.ledger, READ_ONLY);
     try {
-      if (!process.env[DUO_ENV.secretKey] && ledger.hasCredential(credentialName)) {
+      if (needsEscrowForSecret(ledger, secretSource(credentialName))) {
         ledger.close();
         ledger = await openLedgerFor(o.ledger, { create: false, escrow: "always" });
       }
       const records = selection(ledger, o);
-      const key = await secretKey(ledger, credentialName);
-      const api = new DuoAdminApi({ apiHost, integrationKey, secretKey: key.secretKey });
+      const key = await serviceSecret(ledger, secretSource(credentialName));
+      const api = new DuoAdminApi({ apiHost, integrationKey, secretKey: key.secret });
       const items = await duoStatus(ledger, api, records, (done, total) => {
         if (!o.json && process.stderr.isTTY) process.stderr.write(`\rchecking ${done}/${total}`);
       });

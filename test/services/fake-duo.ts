@@ -1,6 +1,6 @@
 /**
  * A local fake of Duo's Admin API for the calls tokensmith makes, over HTTPS with a throwaway
- * certificate authority (made here with the openssl command for each run).
+ * certificate authority (pki.ts).
  *
  * It checks every request's signature the way Duo documents signature version 2, written here
  * from the documentation and not from the client: the canonical request is the Date header,
@@ -14,41 +14,13 @@
  * list, a bad signature with 401 (40103), and it can answer 429 (42901), limit the request
  * rate, or apply a create and then drop the connection (Duo did it, the answer was lost).
  */
-import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
+import type { TestPki } from "./pki.js";
 
 export const FAKE_DUO_HOST = "api-fake.duo.test";
-
-export interface TestPki {
-  dir: string;
-  caFile: string;
-  key: Buffer;
-  cert: Buffer;
-  ca: Buffer;
-}
-
-/** A throwaway CA and a server certificate for `hostname`, made with openssl. */
-export function makeTestPki(hostname: string): TestPki {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "tokensmith-pki-"));
-  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=tokensmith test CA");
-  run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", `/CN=${hostname}`);
-  writeFileSync(path.join(dir, "san.ext"), `subjectAltName=DNS:${hostname}\n`);
-  run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext");
-  return {
-    dir,
-    caFile: path.join(dir, "ca.crt"),
-    key: readFileSync(path.join(dir, "server.key")),
-    cert: readFileSync(path.join(dir, "server.crt")),
-    ca: readFileSync(path.join(dir, "ca.crt")),
-  };
-}
 
 export interface FakeUser {
   user_id: string;
@@ -250,6 +222,3 @@ export class FakeDuo {
   }
 }
 
-export function removePki(pki: TestPki): void {
-  rmSync(pki.dir, { recursive: true, force: true });
-}

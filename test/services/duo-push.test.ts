@@ -1,6 +1,6 @@
 /**
  * `duo push` and `duo status` as a library, through Duo's official client over real HTTPS to the
- * local fake (test/duo/fake-duo.ts), which checks every signature. After each run the fake's
+ * local fake (test/services/fake-duo.ts), which checks every signature. After each run the fake's
  * tokens and the ledger's records must agree, and the secret each token got in Duo must give
  * the codes otplib computes from the seed the ledger escrowed.
  */
@@ -13,7 +13,8 @@ import { pushTokensToDuo } from "../../host/duo/push.js";
 import { duoStatus } from "../../host/duo/status.js";
 import type { Ledger, TokenProfile } from "../../host/ledger/ledger.js";
 import { tempLedger } from "../ledger/support.js";
-import { FakeDuo, makeTestPki, removePki, type TestPki } from "./fake-duo.js";
+import { FakeDuo } from "./fake-duo.js";
+import { makeTestPki, removePki, type TestPki } from "./pki.js";
 import { redirectHttps } from "./https-redirect.mjs";
 
 const PASSPHRASE = "duo push test passphrase";
