@@ -1,5 +1,5 @@
 /** Checks shared by the formatters. Each returns problems as sentences; nothing throws here. */
-import { bytesToBase32, bytesToHex } from "../core/otp.js";
+import { bytesToBase32 } from "../core/otp.js";
 import { ExportError, type ExportToken } from "./types.js";
 
 /** A serial (or any value) as it should appear in a message: quoted, control characters visible. */
@@ -107,6 +107,7 @@ export function duplicateProblems(tokens: readonly ExportToken[], key: (t: Expor
 // The project's codecs take number[] but only read `length` and `[i]`: a Uint8Array serves as is
 // (no copy per token when exporting 100,000).
 const asByteList = (secret: Uint8Array) => secret as unknown as number[];
-export const secretHex = (secret: Uint8Array): string => bytesToHex(asByteList(secret));
+// Node's own hex: the same text as the portable bytesToHex, at a fraction of its cost (100,000-token exports).
+export const secretHex = (secret: Uint8Array): string => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString("hex");
 export const secretBase32 = (secret: Uint8Array): string => bytesToBase32(asByteList(secret), false);
 export const secretBase64 = (secret: Uint8Array): string => Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString("base64");

@@ -78,67 +78,112 @@ async function syncDirectory(dir: string): Promise<void> {
 const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data === "string" ? Buffer.from(data, "utf8") : data);
 
 /**
+ * A secret file being written: a 0600 temporary file in the target's directory that only
+ * `commit` puts in place (fsynced, then linked or renamed, then the directory fsynced), and
+ * `discard` removes. Lets a large export be written as it is produced, with nothing visible
+ * under the target's name unless all of it was written.
+ */
+export class SecretFileDraft {
+  private handle: FileHandle | undefined;
+  private created = false;
+  private step = "create";
+  private readonly temporary: string;
+
+  private constructor(
+    readonly target: string,
+    private readonly overwrite: boolean,
+  ) {
+    this.temporary = `${target}.tmp-${randomBytes(6).toString("hex")}`;
+  }
+
+  /** Starts the draft; an existing `target` is refused here unless `overwrite` (and again, race-free, at commit). */
+  static async start(target: string, options: { overwrite?: boolean } = {}): Promise<SecretFileDraft> {
+    const draft = new SecretFileDraft(target, options.overwrite === true);
+    try {
+      if (!draft.overwrite) {
+        // Early, friendly refusal; the link in commit is what makes it race-free.
+        const existing = await lstat(target).then(
+          () => true,
+          (error) => (codeOf(error) === "ENOENT" ? false : Promise.reject(error)),
+        );
+        if (existing) throw new SecretFileError(refuseOverwrite(target), target, "EEXIST");
+      }
+      draft.handle = await open(draft.temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, SECRET_MODE);
+      draft.created = true;
+      draft.step = "write";
+      await draft.handle.chmod(SECRET_MODE); // the umask can only narrow the mode, but make it exact
+      return draft;
+    } catch (error) {
+      throw await draft.failed(error);
+    }
+  }
+
+  async write(data: Uint8Array | string): Promise<void> {
+    try {
+      await writeAll(this.handle!, toBytes(data));
+    } catch (error) {
+      throw await this.failed(error);
+    }
+  }
+
+  /** Puts the file in place under its name. */
+  async commit(): Promise<void> {
+    const dir = path.dirname(path.resolve(this.target));
+    try {
+      await this.handle!.sync();
+      await this.handle!.close();
+      this.handle = undefined;
+      if (this.overwrite) {
+        await rename(this.temporary, this.target);
+        this.created = false;
+      } else {
+        try {
+          await link(this.temporary, this.target); // fails with EEXIST if the target appeared meanwhile
+        } catch (error) {
+          const code = codeOf(error);
+          if (code === "EEXIST") throw new SecretFileError(refuseOverwrite(this.target), this.target, "EEXIST");
+          if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EMLINK") throw error;
+          // No hard links on this file system: check, then rename (a small window, but no data loss).
+          const existing = await lstat(this.target).then(() => true, () => false);
+          if (existing) throw new SecretFileError(refuseOverwrite(this.target), this.target, "EEXIST");
+          await rename(this.temporary, this.target);
+          this.created = false;
+        }
+        if (this.created) {
+          await unlink(this.temporary);
+          this.created = false;
+        }
+      }
+      await syncDirectory(dir);
+    } catch (error) {
+      throw await this.failed(error);
+    }
+  }
+
+  /** Removes the temporary file; the target is as it was. */
+  async discard(): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    if (this.created) await unlink(this.temporary).catch(() => undefined);
+    this.created = false;
+  }
+
+  private async failed(error: unknown): Promise<SecretFileError> {
+    await this.discard();
+    return error instanceof SecretFileError ? error : explain(error, this.target, this.step);
+  }
+}
+
+/**
  * Writes `data` to `target` as a new 0600 file, atomically: a temporary file in the same
  * directory, fsynced, then moved into place and the directory fsynced. An existing `target`
  * is refused (atomically, by hard link) unless `overwrite` is set. On any failure the
  * temporary file is removed and `target` is as it was.
  */
-export async function writeSecretFileAtomically(
-  target: string,
-  data: Uint8Array | string,
-  options: { overwrite?: boolean } = {},
-): Promise<void> {
-  const bytes = toBytes(data);
-  const dir = path.dirname(path.resolve(target));
-  const temporary = `${target}.tmp-${randomBytes(6).toString("hex")}`;
-  let handle: FileHandle | undefined;
-  let created = false;
-  let step = "create";
-  try {
-    if (!options.overwrite) {
-      // Early, friendly refusal; the link below is what makes it race-free.
-      const existing = await lstat(target).then(
-        () => true,
-        (error) => (codeOf(error) === "ENOENT" ? false : Promise.reject(error)),
-      );
-      if (existing) throw new SecretFileError(refuseOverwrite(target), target, "EEXIST");
-    }
-    handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, SECRET_MODE);
-    created = true;
-    step = "write";
-    await handle.chmod(SECRET_MODE); // the umask can only narrow the mode, but make it exact
-    await writeAll(handle, bytes);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    if (options.overwrite) {
-      await rename(temporary, target);
-      created = false;
-    } else {
-      try {
-        await link(temporary, target); // fails with EEXIST if the target appeared meanwhile
-      } catch (error) {
-        const code = codeOf(error);
-        if (code === "EEXIST") throw new SecretFileError(refuseOverwrite(target), target, "EEXIST");
-        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EMLINK") throw error;
-        // No hard links on this file system: check, then rename (a small window, but no data loss).
-        const existing = await lstat(target).then(() => true, () => false);
-        if (existing) throw new SecretFileError(refuseOverwrite(target), target, "EEXIST");
-        await rename(temporary, target);
-        created = false;
-      }
-      if (created) {
-        await unlink(temporary);
-        created = false;
-      }
-    }
-    await syncDirectory(dir);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    if (created) await unlink(temporary).catch(() => undefined);
-    if (error instanceof SecretFileError) throw error;
-    throw explain(error, target, step);
-  }
+export async function writeSecretFileAtomically(target: string, data: Uint8Array | string, options: { overwrite?: boolean } = {}): Promise<void> {
+  const draft = await SecretFileDraft.start(target, options);
+  await draft.write(data);
+  await draft.commit();
 }
 
 function refuseOverwrite(target: string): string {

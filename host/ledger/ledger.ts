@@ -153,6 +153,22 @@ export interface ServiceTokenRecord {
   activatedAt: number | null;
 }
 
+/** A provisioned token's profile and escrowed seed (null when it was not escrowed). */
+export interface ProvisionedSeed {
+  serial: string;
+  label: string;
+  kind: TokenKind;
+  algorithm: TokenAlgorithm;
+  digits: number;
+  period: number;
+  counter: number;
+  /** The seed; null when it was not escrowed. */
+  secret: Uint8Array | null;
+}
+
+/** serial, label, kind, algorithm, digits, period, counter, escrow */
+type SeedRow = [string, string, TokenKind, TokenAlgorithm, number, number, number, Buffer | null];
+
 export interface ExportRecord {
   id: number;
   at: number;
@@ -716,6 +732,35 @@ export class Ledger {
     const row = this.row(serial);
     if (row.escrow === null) return null;
     return openWithKey(this.requireKey(`cannot read the escrowed seed of ${serial}`), row.escrow, serial);
+  }
+
+  /**
+   * The provisioned tokens (of one batch, or all) with their escrowed seeds, in serial order,
+   * read and opened one row at a time: an export of 100,000 tokens never holds every row nor
+   * every seed. `secret` is null for a token provisioned without escrow; the caller should
+   * zero each secret when done with it. Needs the escrow unlocked when any selected row has a
+   * seed. (Async so that a consumer may await its writes between rows.)
+   */
+  async *provisionedWithSeeds(filter: { batchId?: number } = {}): AsyncGenerator<ProvisionedSeed> {
+    const sql =
+      "SELECT serial, label, kind, algorithm, digits, period, counter, escrow FROM tokens WHERE state = 'provisioned'" + (filter.batchId !== undefined ? " AND batch_id = ?" : "") + " ORDER BY serial";
+    // Raw rows (arrays, in the SELECT's order): no object built per row only to be dropped.
+    const statement = this.db.prepare(sql).raw();
+    const rows = (filter.batchId !== undefined ? statement.iterate(filter.batchId) : statement.iterate()) as IterableIterator<SeedRow>;
+    for (const [serial, label, kind, algorithm, digits, period, counter, escrow] of rows) {
+      const secret = escrow === null ? null : openWithKey(this.escrowKey ?? this.requireKey(`cannot read the escrowed seed of ${serial}`), escrow, serial);
+      yield { serial, label, kind, algorithm, digits, period, counter, secret };
+    }
+  }
+
+  /** How many provisioned tokens a selection holds, per kind and digits, and how many lack an escrowed seed. */
+  provisionedProfiles(filter: { batchId?: number } = {}): Array<{ kind: TokenKind; digits: number; count: number; withoutSeed: number }> {
+    const sql =
+      "SELECT kind, digits, COUNT(*) AS count, SUM(escrow IS NULL) AS withoutSeed FROM tokens INDEXED BY tokens_profiles WHERE state = 'provisioned'" +
+      (filter.batchId !== undefined ? " AND batch_id = ?" : "") +
+      " GROUP BY kind, digits ORDER BY kind, digits";
+    const statement = this.db.prepare(sql);
+    return (filter.batchId !== undefined ? statement.all(filter.batchId) : statement.all()) as Array<{ kind: TokenKind; digits: number; count: number; withoutSeed: number }>;
   }
 
   // ---- clock -----------------------------------------------------------------------------------

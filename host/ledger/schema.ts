@@ -104,7 +104,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph)",
+    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph); an index of token profiles",
     sql: `
       -- One row per token per service account it was created in: Duo's token_id (account = the
       -- API hostname) or Graph's hardwareOathDevice id (account = the tenant). A re-run finds the
@@ -122,6 +122,9 @@ export const MIGRATIONS: readonly Migration[] = [
         activated_at_ms INTEGER,
         PRIMARY KEY (serial, service, account)
       ) STRICT;
+
+      -- A streamed export counts its token types and missing seeds from this index alone.
+      CREATE INDEX tokens_profiles ON tokens(state, batch_id, kind, digits, escrow IS NULL);
     `,
   },
 ];

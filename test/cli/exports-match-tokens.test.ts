@@ -122,6 +122,15 @@ describe("exports from the escrow match what the tokens show", () => {
     expectCodesMatch([...t6, ...t8]);
   });
 
+  it("duo of a whole batch (the streamed path): the same lines, read with csv-parse, give the tokens' codes", async () => {
+    const out = path.join(home, "duo-batch.csv");
+    const run = await ok(["export", "duo", "--batch", String(batchId), "--out", out]);
+    expect(run.stdout).toMatch(/TOTP 6-digit: 2 tokens -> .*duo-batch\.csv/);
+    const rows = parseCsv(readFileSync(out, "utf8"), { relax_column_count: true }) as string[][];
+    expect(rows.map((r) => r[0])).toEqual(["EX-000001", "EX-000002"]);
+    expectCodesMatch(rows.map((r) => ({ serial: r[0], secret: Uint8Array.from(Buffer.from(r[1], "hex")), digits: 6, period: 30, algorithm: "SHA1" })));
+  });
+
   it("entra: the CSV with UPNs, Base32 secrets decoded here", async () => {
     const map = path.join(home, "upns.csv");
     writeFileSync(map, "serial,upn\nEX-000001,ada@example.com\nEX-000002,grace@example.com\n");

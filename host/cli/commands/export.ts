@@ -1,7 +1,7 @@
 /** `tokensmith export duo|entra|pskc|otpauth`: import files from the ledger's escrow. */
 import type { Command } from "commander";
 import path from "node:path";
-import { DEFAULT_ISSUER, exportFilePath, exportWarnings, formatExport, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, selectTokens, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat } from "../../index.js";
+import { DEFAULT_ISSUER, exportFilePath, exportWarnings, formatExport, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, SecretFileDraft, selectTokens, streamDuoExport, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat, type ExportSink, type Ledger } from "../../index.js";
 import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine, printWarnings } from "../output.js";
@@ -56,6 +56,8 @@ export function registerExport(program: Command): void {
       }
       const ledger = await openLedgerFor(o.ledger, { create: false, escrow: "always" });
       try {
+        // A whole ledger or batch to Duo: streamed (100,000 tokens in about a second and a few MiB).
+        if (format === "duo" && !o.serial?.length) return await exportDuoStreamed(ledger, o);
         const records = selectTokens(ledger, { batchId: o.batch === undefined ? undefined : parseWhole(o.batch, 1, 2 ** 31, "--batch"), serials: o.serial });
         const tokens = tokensWithSeeds(ledger, records, o.issuer);
         if (o.qr) {
@@ -86,4 +88,34 @@ export function registerExport(program: Command): void {
         ledger.close();
       }
     });
+}
+
+/** `export duo` of a batch or the whole ledger, one token at a time (see streamDuoExport). */
+async function exportDuoStreamed(ledger: Ledger, o: ExportFlags): Promise<void> {
+  const selection = { batchId: o.batch === undefined ? undefined : parseWhole(o.batch, 1, 2 ** 31, "--batch") };
+  const targets: Array<{ part: string; path: string }> = [];
+  const toStdout = o.out === "-";
+  const result = await streamDuoExport(ledger, selection, async (part, title, parts): Promise<ExportSink> => {
+    if (toStdout) {
+      if (parts !== 1) throw new InputError(`--out - takes one file, and these tokens make ${parts} (one per Duo token type): give a file name, or pick one type with --batch/--serial`);
+      return {
+        write: (chunk) => new Promise<void>((resolve, reject) => process.stdout.write(Buffer.from(chunk), (error) => (error ? reject(error) : resolve()))),
+        commit: async () => undefined,
+        discard: async () => undefined,
+      };
+    }
+    const target = path.resolve(exportFilePath(o.out!, part, parts));
+    targets.push({ part, path: target });
+    return SecretFileDraft.start(target, { overwrite: o.overwrite === true });
+  });
+  printWarnings(result.warnings);
+  const written = [];
+  for (const file of result.parts) {
+    const where = toStdout ? "(standard output)" : targets.find((t) => t.part === file.part)!.path;
+    ledger.recordExport({ format: "duo:" + file.part, path: where, serials: file.serials });
+    written.push({ path: where, title: file.title, tokens: file.serials.length });
+  }
+  if (toStdout) return;
+  if (o.json) printJson(written);
+  else for (const w of written) printLine(`${w.title}: ${w.tokens} token${w.tokens === 1 ? "" : "s"} -> ${w.path}`);
 }
