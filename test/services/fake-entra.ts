@@ -7,7 +7,8 @@
  * must carry a bearer token this fake issued; bodies are checked field by field; a serial
  * number already in the tenant is refused (409); activation codes are checked against the
  * fake's own TOTP computation (node:crypto, a step either side), as Entra does; it can
- * throttle (429 with Retry-After) and pages device lists (@odata.nextLink).
+ * throttle (429 with Retry-After: the next n requests, or over a rate) and pages device lists
+ * (@odata.nextLink).
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import https from "node:https";
@@ -78,6 +79,9 @@ export class FakeEntra {
   /** Answer the next n Graph requests with 429 and this Retry-After (seconds). */
   throttleNext = 0;
   retryAfterSeconds = 1;
+  /** At most this many Graph requests in any one second (more: 429); 0: no limit. */
+  requestsPerSecond = 0;
+  private window = { second: 0, used: 0 };
   /** Activation codes tried, and whether they were right. */
   readonly activations: Array<{ serial: string; code: string; accepted: boolean }> = [];
   private readonly issued = new Set<string>();
@@ -163,8 +167,11 @@ export class FakeEntra {
     if (!url.pathname.startsWith("/beta/")) return send(404, { error: "not_found" });
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (!bearer || !this.issued.has(bearer)) return graphError(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
-    if (this.throttleNext > 0) {
-      this.throttleNext--;
+    const second = Math.floor(Date.now() / 1000);
+    if (this.window.second !== second) this.window = { second, used: 0 };
+    const overLimit = this.requestsPerSecond > 0 && ++this.window.used > this.requestsPerSecond;
+    if (this.throttleNext > 0 || overLimit) {
+      if (!overLimit) this.throttleNext--;
       return send(429, { error: { code: "TooManyRequests", message: "Too many requests" } }, { "Retry-After": String(this.retryAfterSeconds) });
     }
     let json: Record<string, unknown> = {};
