@@ -68,7 +68,7 @@ export function adminPanelSteps(tokens: ReadonlyArray<{ serial: string; email: s
     "Duo's Admin API cannot attach a hardware token to an administrator; an Owner does it in the Admin Panel:",
     "  1. Log in to the Duo Admin Panel as an Owner and open Administrators in the left menu.",
     "  2. Click the administrator's name to open their page.",
-    "  3. Under the hardware token setting, choose the token by its serial, then click Save Changes.",
+    "  3. In the hardware token setting, choose the token by its serial, then click Save Changes (Duo's labels may move).",
     ...tokens.map((t) => `     ${t.serial} -> ${t.email}`),
   ];
 }
