@@ -26,6 +26,7 @@ export { checkClock, clockReport, factoryResetToken, syncClock, tokenInfo, wipeT
 export { checkLabel, checkSerialPrefix, checkTokenSerial, provisionWithLedger, requireSeedDestination, runBatch, type BatchEvent, type ProfileChoice } from "./provision/job.js";
 export { newPorts, samePort, simulatedTokens, type NextToken, type NextTokenSource } from "./provision/next-token.js";
 export { checkSeedLength, convertSeed, parseSeed, shortSeedWarning } from "./provision/seeds.js";
+export { MAX_QR_IMAGE_BYTES, readQrImage } from "./provision/qr-image.js";
 export { ImportFile, type ImportFileFormat } from "./provision/import-file.js";
 
 // The ledger and its escrow.

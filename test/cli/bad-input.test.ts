@@ -14,6 +14,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { buildProgram } from "../../host/cli/main.js";
 import { TokenRack, verbOf } from "./rack.js";
+import { writePageWithoutCode, writeQrImage } from "../provision/qr-images.js";
 import { cleanupHomes, helloOf, ledgerContents, newHome, oracle, readDuoFile, runCli, shownCode, type CliResult } from "./support.js";
 import { openLedger } from "../../host/ledger/ledger.js";
 
@@ -437,6 +438,26 @@ describe("bad invocations: exit code, message, nothing written", () => {
     const typed = await cli(ctx, provision(ctx, "--serial", "AT-2", "--secret-base32", key));
     expect(typed.code).toBe(EXIT.usage);
     expect(typed.stderr).toMatch(/80 bits; RFC 4226 section 4 requires at least 128 bits.*--allow-short/);
+  });
+
+  it("provision --qr-image: the key URI read from a screenshot of the service's QR code (JPEG, inside a page) goes onto the token, its 80-bit key taken with the warning", async () => {
+    const ctx = await context();
+    const shot = path.join(ctx.home, "autotask.jpg");
+    writeQrImage(shot, "otpauth://totp/Autotask:helpdesk?secret=JBSWY3DPEHPK3PXP&issuer=Autotask", { scale: 5, format: "jpeg", quality: 60, screenshot: { width: 1024, height: 700, x: 600, y: 200 } });
+    const run = await cli(ctx, provision(ctx, "--serial", "QR-1", "--qr-image", shot));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: this seed is only 80 bits.*Autotask's choice/);
+    expect(run.stdout + run.stderr).not.toContain("JBSWY3DPEHPK3PXP");
+    expect(readDuoFile(ctx.out).map((l) => [l.serial, Buffer.from(l.secret).toString("hex")])).toEqual([["QR-1", "48656c6c6f21deadbeef"]]);
+    const shown = shownCode(ctx.rack.tokens[0]);
+    expect(shown.code).toBe(oracle(Buffer.from("48656c6c6f21deadbeef", "hex"), shown.time));
+    // An image without a code: refused before the token is touched.
+    const blank = path.join(ctx.home, "blank.png");
+    writePageWithoutCode(blank);
+    const none = await cli(ctx, provision(ctx, "--serial", "QR-2", "--qr-image", blank));
+    expect(none.code).toBe(EXIT.usage);
+    expect(none.stderr).toMatch(/no QR code found/);
+    expect(ledgerContents(ctx.ledgerPath)).not.toMatch(/QR-2/);
   });
 
   it("the same serial on the same (already provisioned) token: refused by the token's state, exit 1", async () => {

@@ -1,6 +1,6 @@
 /** `tokensmith provision`: one token, seeded, clock set, verified, recorded. */
 import type { Command } from "commander";
-import { checkSeedLength, checkSerialPrefix, checkTokenSerial, DEFAULT_ISSUER, InputError, parseSeed, provisionWithLedger, requireSeedDestination, shortSeedWarning } from "../../index.js";
+import { checkSeedLength, checkSerialPrefix, checkTokenSerial, DEFAULT_ISSUER, InputError, parseSeed, provisionWithLedger, readQrImage, requireSeedDestination, shortSeedWarning } from "../../index.js";
 import { withClient } from "../session.js";
 import { openLedgerFor } from "../ledger-access.js";
 import { PROFILE_OPTIONS, addProfileOptions, importFileWarnings, readImportFile, readProfile, type ProfileFlags } from "../profile-options.js";
@@ -14,6 +14,7 @@ interface ProvisionFlags extends ProfileFlags {
   secretHex?: string;
   secretBase32?: string;
   otpauth?: string;
+  qrImage?: string;
   allowShort?: boolean;
 }
 
@@ -22,7 +23,7 @@ export function registerProvision(program: Command): void {
     program
       .command("provision")
       .description(
-        "Provision one token: a fresh 20-byte seed from the CSPRNG (or --secret-hex / --secret-base32 / --otpauth), the clock set to this computer's UTC, the profile written, verified by a keyed proof and by comparing codes, then recorded in the ledger. " +
+        "Provision one token: a fresh 20-byte seed from the CSPRNG (or --secret-hex / --secret-base32 / --otpauth / --qr-image), the clock set to this computer's UTC, the profile written, verified by a keyed proof and by comparing codes, then recorded in the ledger. " +
           "The seed goes only where you say: --out FILE (the import file) and/or --escrow (encrypted in the ledger); it is never stored in plaintext anywhere else or printed.",
       )
       .option("-p, --port <port>", "serial device, tcp://HOST:PORT or sim (default: the one ESP32 board plugged in)")
@@ -31,19 +32,22 @@ export function registerProvision(program: Command): void {
       .option("--secret-hex <hex>", "use this seed (hex; - reads stdin)")
       .option("--secret-base32 <base32>", "use this seed (Base32 from an activation QR code; - reads stdin)")
       .option("--otpauth <uri>", "use the seed and parameters of this otpauth:// URI (- reads stdin)")
-      .option("--allow-short", "accept a seed under 128 bits typed by hand (RFC 4226 section 4 forbids it; for legacy keys only). A service's own key from --otpauth is taken as the service issued it, with a warning"),
+      .option("--qr-image <file>", "or: of the otpauth:// QR code in this PNG or JPEG image (a screenshot of the service's enrolment page)")
+      .option("--allow-short", "accept a seed under 128 bits typed by hand (RFC 4226 section 4 forbids it; for legacy keys only). A service's own key from --otpauth or --qr-image is taken as the service issued it, with a warning"),
   ).action(async (o: ProvisionFlags, command: Command) => {
     if ((o.serial === undefined) === (o.prefix === undefined)) throw new InputError("give either --serial SERIAL or --prefix PREFIX");
     if (o.serial !== undefined) checkTokenSerial(o.serial);
     if (o.prefix !== undefined) checkSerialPrefix(o.prefix);
     const importFile = readImportFile(o);
     requireSeedDestination({ importFile, escrow: o.escrow === true });
+    if (o.qrImage !== undefined && o.otpauth !== undefined) throw new InputError("give --otpauth or --qr-image, not both");
+    const otpauth = o.qrImage !== undefined ? await readQrImage(o.qrImage) : o.otpauth === undefined ? undefined : await readSecretArgument(o.otpauth);
     const given =
-      o.secretHex !== undefined || o.secretBase32 !== undefined || o.otpauth !== undefined
+      o.secretHex !== undefined || o.secretBase32 !== undefined || otpauth !== undefined
         ? parseSeed({
             hex: o.secretHex === undefined ? undefined : await readSecretArgument(o.secretHex),
             base32: o.secretBase32 === undefined ? undefined : await readSecretArgument(o.secretBase32),
-            otpauth: o.otpauth === undefined ? undefined : await readSecretArgument(o.otpauth),
+            otpauth,
           })
         : null;
     // A service's own key (from its URI) has the length the service chose: taken, with a warning.
