@@ -36,6 +36,9 @@ export * from "./ledger/index.js";
 export * from "./export/index.js";
 export { exportFilePath, formatExport, readUpnMap, selectTokens, tokensWithSeeds, type ExportFormat } from "./export/from-ledger.js";
 
+// Printable labels.
+export { LABEL_LAYOUTS, labelSheetPdf, type LabelItem, type LabelLayout, type Paper } from "./labels/label-sheet.js";
+
 // Codes, computed on the host (to check a token, or for a seed in hand).
 // Identity services: Duo's Admin API
 export { checkApiHost, checkIntegrationKey, DuoAdminApi, type DuoCredentials, type DuoToken } from "./duo/admin-api.js";

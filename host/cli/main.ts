@@ -17,6 +17,7 @@ import { registerBatch } from "./commands/batch.js";
 import { registerExport } from "./commands/export.js";
 import { registerDuo } from "./commands/duo.js";
 import { registerEntra } from "./commands/entra.js";
+import { registerLabels } from "./commands/labels.js";
 import { registerTime } from "./commands/time.js";
 import { registerWipe } from "./commands/wipe.js";
 import { registerLedger } from "./commands/ledger.js";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerDuo(program);
   registerEntra(program);
+  registerLabels(program);
   registerTime(program);
   registerWipe(program);
   registerCode(program);
