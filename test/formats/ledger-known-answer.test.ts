@@ -43,9 +43,9 @@ afterEach(() => {
 });
 
 describe("a ledger file of schema version 1", () => {
-  it("opens, migrated to version 2, and lists every token as written", () => {
+  it("opens, migrated to the latest version, and lists every token as written", () => {
     ledger = openLedger(file);
-    expect(ledger.schemaVersion()).toBe(2);
+    expect(ledger.schemaVersion()).toBe(3);
     const tokens = ledger.listTokens();
     expect(tokens.map((t) => [t.serial, t.state, t.batchId, t.label, t.kind, t.algorithm, t.digits, t.period, t.counter, t.tokenId])).toEqual([
       ["TS-000001", "provisioned", 1, "Shared mailbox", "totp", "SHA1", 6, 30, 0, "chip-0a1b2c3d4e5f"],
@@ -107,9 +107,12 @@ describe("a ledger file of schema version 2", () => {
     load(FIXTURE_V2);
   });
 
-  it("opens as version 2 with nothing to migrate; its batches' options and the abandoned batch read back", () => {
+  it("opens, migrated to version 3; its batches' options and the abandoned batch read back; the version 3 tables answer", () => {
     ledger = openLedger(file);
-    expect(ledger.schemaVersion()).toBe(2);
+    expect(ledger.schemaVersion()).toBe(3);
+    // Version 3's additions work on the migrated file: service records and the profile index.
+    expect(ledger.serviceTokens("duo").size).toBe(0);
+    expect(ledger.provisionedProfiles().reduce((n, p) => n + p.count, 0)).toBe(ledger.listTokens({ state: "provisioned" }).length);
     expect(ledger.batchSummary(1)).toMatchObject({
       prefix: "TS-",
       finishedAt: null,
