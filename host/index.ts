@@ -27,6 +27,8 @@ export { checkLabel, checkSerialPrefix, checkTokenSerial, provisionWithLedger, r
 export { newPorts, samePort, simulatedTokens, type NextToken, type NextTokenSource } from "./provision/next-token.js";
 export { checkSeedLength, convertSeed, parseSeed, shortSeedWarning } from "./provision/seeds.js";
 export { MAX_QR_IMAGE_BYTES, readQrImage } from "./provision/qr-image.js";
+export { parseMigrationUri, type MigratedAccount } from "./provision/migration.js";
+export { labelForService, serviceKeys, type ServiceKey } from "./provision/service-keys.js";
 export { ImportFile, type ImportFileFormat } from "./provision/import-file.js";
 
 // The ledger and its escrow.

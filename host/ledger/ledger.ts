@@ -74,6 +74,8 @@ export interface ProvisionedInfo {
   managementKey: Uint8Array;
   /** The seed, to seal into the escrow (needs unlockEscrow). Omit when the import file is its only copy. */
   escrowedSeed?: Uint8Array;
+  /** Profiles 2 to 8 (seeds from services), with their seeds to escrow or not. */
+  extraProfiles?: ReadonlyArray<{ profile: TokenProfile; escrowedSeed?: Uint8Array }>;
   /** Unix seconds, UTC; default now. */
   at?: number;
 }
@@ -194,6 +196,9 @@ const VERIFIER_PLAINTEXT = Buffer.from("tokensmith escrow verifier v1", "utf8");
 const VERIFIER_AAD = "tokensmith:escrow-verifier";
 const META_ESCROW_VERIFIER = "escrow_verifier";
 const mkeyAad = (serial: string) => "mkey:" + serial;
+const profileAad = (serial: string, slot: number) => `${serial}#${slot}`;
+/** The token holds at most this many profiles. */
+export const MAX_TOKEN_PROFILES = 8;
 /** Service credentials (a Duo secret key) live in meta, sealed, under "credential:" + name. */
 const CREDENTIAL_PREFIX = "credential:";
 
@@ -419,6 +424,12 @@ export class Ledger {
       const credentials = this.db.prepare("SELECT key, value FROM meta WHERE key LIKE ?").all(CREDENTIAL_PREFIX + "%") as Array<{ key: string; value: Buffer }>;
       for (const row of credentials) {
         this.db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(sealWithKey(newKey, openWithKey(oldKey, row.value, row.key), row.key), row.key);
+        resealed++;
+      }
+      const profiles = this.db.prepare("SELECT serial, slot, escrow FROM token_profiles WHERE escrow IS NOT NULL").all() as Array<{ serial: string; slot: number; escrow: Buffer }>;
+      for (const row of profiles) {
+        const aad = profileAad(row.serial, row.slot);
+        this.db.prepare("UPDATE token_profiles SET escrow = ? WHERE serial = ? AND slot = ?").run(sealWithKey(newKey, openWithKey(oldKey, row.escrow, aad), aad), row.serial, row.slot);
         resealed++;
       }
       const rows = this.db.prepare("SELECT serial, management_key, management_key_sealed, escrow FROM tokens WHERE (management_key IS NOT NULL AND management_key_sealed = 1) OR escrow IS NOT NULL").all() as Array<{
@@ -651,6 +662,16 @@ export class Ledger {
              WHERE serial = ? AND state = 'pending'`,
           )
           .run(info.tokenId, info.firmware, toMs(info.at ?? nowSeconds()), key.bytes, key.sealed ? 1 : 0, escrow, serial);
+        const extras = info.extraProfiles ?? [];
+        if (extras.length > MAX_TOKEN_PROFILES - 1) throw new LedgerError(`${serial}: ${extras.length + 1} profiles; a token holds at most ${MAX_TOKEN_PROFILES}`);
+        this.db.prepare("DELETE FROM token_profiles WHERE serial = ?").run(serial);
+        const insert = this.db.prepare("INSERT INTO token_profiles (serial, slot, label, kind, algorithm, digits, period, counter, escrow) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        extras.forEach(({ profile, escrowedSeed }, i) => {
+          checkProfile(profile);
+          const slot = i + 2;
+          const sealed = escrowedSeed ? sealWithKey(this.requireKey(`cannot escrow profile ${slot}'s seed of ${serial}`), escrowedSeed, profileAad(serial, slot)) : null;
+          insert.run(serial, slot, profile.label, profile.kind, profile.algorithm, profile.digits, profile.period ?? 30, profile.counter ?? 0, sealed);
+        });
       } catch (error) {
         if (isSqliteError(error, "SQLITE_CONSTRAINT_UNIQUE")) {
           const other = this.db.prepare("SELECT serial FROM tokens WHERE token_id = ? AND state = 'provisioned'").pluck().get(info.tokenId) as string | undefined;
@@ -669,6 +690,7 @@ export class Ledger {
       this.db
         .prepare("UPDATE tokens SET state = 'wiped', wiped_at_ms = ?, management_key = NULL, management_key_sealed = 0, escrow = NULL WHERE serial = ?")
         .run(toMs(at), serial);
+      this.db.prepare("UPDATE token_profiles SET escrow = NULL WHERE serial = ?").run(serial);
     });
   }
 
@@ -690,6 +712,7 @@ export class Ledger {
       this.db
         .prepare("UPDATE tokens SET state = 'wiped', wiped_at_ms = ?, management_key = NULL, management_key_sealed = 0, escrow = NULL WHERE serial = ?")
         .run(toMs(at), serial);
+      this.db.prepare("UPDATE token_profiles SET escrow = NULL WHERE serial = ?").run(serial);
     });
   }
 
@@ -761,6 +784,28 @@ export class Ledger {
       " GROUP BY kind, digits ORDER BY kind, digits";
     const statement = this.db.prepare(sql);
     return (filter.batchId !== undefined ? statement.all(filter.batchId) : statement.all()) as Array<{ kind: TokenKind; digits: number; count: number; withoutSeed: number }>;
+  }
+
+  /** A token's profiles after its first (slots 2 to 8), without their seeds. */
+  extraProfiles(serial: string): Array<TokenProfile & { slot: number; hasEscrowedSeed: boolean }> {
+    const rows = this.db.prepare("SELECT slot, label, kind, algorithm, digits, period, counter, escrow IS NOT NULL AS sealed FROM token_profiles WHERE serial = ? ORDER BY slot").all(serial) as Array<{
+      slot: number;
+      label: string;
+      kind: TokenKind;
+      algorithm: TokenAlgorithm;
+      digits: number;
+      period: number;
+      counter: number;
+      sealed: number;
+    }>;
+    return rows.map((r) => ({ slot: r.slot, label: r.label, kind: r.kind, algorithm: r.algorithm, digits: r.digits, period: r.period, counter: r.counter, hasEscrowedSeed: r.sealed === 1 }));
+  }
+
+  /** The escrowed seed of a token's profile in `slot` (2 to 8; needs unlockEscrow), or null. */
+  escrowedProfileSeed(serial: string, slot: number): Uint8Array | null {
+    const blob = this.db.prepare("SELECT escrow FROM token_profiles WHERE serial = ? AND slot = ?").pluck().get(serial, slot) as Buffer | null | undefined;
+    if (blob === undefined || blob === null) return null;
+    return openWithKey(this.requireKey(`cannot read profile ${slot}'s seed of ${serial}`), blob, profileAad(serial, slot));
   }
 
   // ---- clock -----------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph); an index of token profiles",
+    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph); a token's further profiles; an index of token profiles",
     sql: `
       -- One row per token per service account it was created in: Duo's token_id (account = the
       -- API hostname) or Graph's hardwareOathDevice id (account = the tenant). A re-run finds the
@@ -121,6 +121,23 @@ export const MIGRATIONS: readonly Migration[] = [
         -- Entra: when the activation with a verification code succeeded
         activated_at_ms INTEGER,
         PRIMARY KEY (serial, service, account)
+      ) STRICT;
+
+      -- A token's profiles after its first (the first is in tokens): up to 8 in all, as the token
+      -- holds. Their seeds came from services (key URIs, QR codes, a Google Authenticator
+      -- transfer), so an import file does not carry them; escrow: sealed (AAD serial '#' slot)
+      -- when the token was provisioned with --escrow, else NULL. Erased with the token's.
+      CREATE TABLE token_profiles (
+        serial    TEXT NOT NULL REFERENCES tokens(serial),
+        slot      INTEGER NOT NULL CHECK (slot BETWEEN 2 AND 8),
+        label     TEXT NOT NULL,
+        kind      TEXT NOT NULL CHECK (kind IN ('totp', 'hotp')),
+        algorithm TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256')),
+        digits    INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),
+        period    INTEGER NOT NULL CHECK (period > 0),
+        counter   INTEGER NOT NULL CHECK (counter >= 0),
+        escrow    BLOB,
+        PRIMARY KEY (serial, slot)
       ) STRICT;
 
       -- A streamed export counts its token types and missing seeds from this index alone.

@@ -14,7 +14,7 @@
  */
 import { LABEL_PUNCTUATION, MAX_LABEL_LENGTH, firstBadLabelCharacter, isLabel } from "../../shared/label.js";
 import { MAX_SERIAL_LENGTH, SERIAL_NUMBER_DIGITS, firstBadSerialCharacter, isSerial, isSerialPrefix } from "../../shared/serial.js";
-import type { BatchOptions, Ledger, TokenProfile, TokenRecord } from "../ledger/ledger.js";
+import { MAX_TOKEN_PROFILES, type BatchOptions, type Ledger, type TokenProfile, type TokenRecord } from "../ledger/ledger.js";
 import type { TokenClient } from "../device/client.js";
 import type { ExportToken } from "../export/types.js";
 import { duoTypeOfProfile, type DuoTokenType } from "../export/duo.js";
@@ -36,6 +36,12 @@ export interface JobSettings {
   escrow: boolean;
   /** A given seed (single provisioning); otherwise each token gets a fresh one. */
   seed?: Uint8Array;
+  /**
+   * Profiles 2 to 8 with their given seeds (single provisioning: several services' keys on one
+   * token). Written and verified with the first; escrowed with --escrow; no import file line
+   * (the services that issued them hold them already).
+   */
+  extraProfiles?: ReadonlyArray<{ profile: TokenProfile; seed: Uint8Array }>;
   issuer?: string;
   now: () => number;
   /**
@@ -181,6 +187,9 @@ export async function provisionWithLedger(
 ): Promise<ProvisionedToken> {
   const { ledger } = settings;
   checkLabel(settings.profile.label);
+  const extras = settings.extraProfiles ?? [];
+  for (const extra of extras) checkLabel(extra.profile.label);
+  if (extras.length > MAX_TOKEN_PROFILES - 1) throw new InputError(`${extras.length + 1} profiles for one token: it holds at most ${MAX_TOKEN_PROFILES}`);
   const hello = await client.hello();
   assertTokensmith(hello);
   const pending = pendingFor(ledger, hello.id, batchId);
@@ -237,7 +246,10 @@ export async function provisionWithLedger(
     managementKey,
     currentManagementKey: currentKey,
     now: settings.now,
-    profiles: [{ label: profile.label, kind: profile.kind, algorithm: profile.algorithm, digits: profile.digits, period: profile.period, counter: profile.counter, secret: seed }],
+    profiles: [
+      { label: profile.label, kind: profile.kind, algorithm: profile.algorithm, digits: profile.digits, period: profile.period, counter: profile.counter, secret: seed },
+      ...extras.map(({ profile: p, seed: secret }) => ({ label: p.label, kind: p.kind, algorithm: p.algorithm, digits: p.digits, period: p.period ?? 30, counter: p.counter ?? 0, secret })),
+    ],
   });
   if (settings.importFile !== null && written === null) await settings.importFile.append(exportToken(serial, seed, { ...settings, profile }));
   ledger.recordProvisioned(serial, {
@@ -245,6 +257,7 @@ export async function provisionWithLedger(
     firmware: hello.firmware,
     managementKey,
     escrowedSeed: settings.escrow ? seed : undefined,
+    extraProfiles: extras.map(({ profile: p, seed: extraSeed }) => ({ profile: p, escrowedSeed: settings.escrow ? extraSeed : undefined })),
     at: settings.now(),
   });
   ledger.recordClockSync(serial, result.offsetBefore, currentKey !== undefined, settings.now());
@@ -291,6 +304,8 @@ export async function runBatch(
 ): Promise<BatchOutcome> {
   const { ledger } = settings;
   checkLabel(settings.profile.label);
+  // A batch writes one fresh seed per token: several services' keys are for single provisioning.
+  if ((settings.extraProfiles ?? []).length > 0) throw new InputError("batch provisions one profile a token; put several services' keys on a token with provision");
   let batchId: number;
   if (plan.resume !== undefined) {
     const found = ledger.unfinishedBatches().find((b) => b.id === plan.resume);

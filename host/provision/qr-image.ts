@@ -20,7 +20,7 @@ const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) =>
 
 let prepared = false;
 
-/** The text of the one QR code in the image at `file` (an otpauth:// URI for a seed). */
+/** The text of the one QR code in the image at `file`: an otpauth:// URI, or an otpauth-migration:// one. */
 export async function readQrImage(file: string): Promise<string> {
   let bytes: Buffer;
   try {
@@ -48,9 +48,7 @@ export async function readQrImage(file: string): Promise<string> {
   }
   if (texts.length > 1) throw new InputError(`${file} holds ${texts.length} different QR codes: crop it to the one for this token`);
   const text = texts[0];
-  if (text.startsWith("otpauth-migration:")) {
-    throw new InputError(`${file} is a Google Authenticator "Transfer accounts" code, which holds several accounts: tokensmith does not read those yet; show one account's own QR code (or its key) instead`);
-  }
-  if (!text.startsWith("otpauth://")) throw new InputError(`the QR code in ${file} is not an otpauth:// key URI (it does not hold a seed): use the code the service shows for an authenticator app`);
+  // A Google Authenticator "Transfer accounts" code (several accounts) is a key source too.
+  if (!text.startsWith("otpauth://") && !text.startsWith("otpauth-migration://")) throw new InputError(`the QR code in ${file} is not an otpauth:// key URI (it does not hold a seed): use the code the service shows for an authenticator app`);
   return text;
 }

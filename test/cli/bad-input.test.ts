@@ -8,13 +8,15 @@
 import { nobodyCannotRun } from "../nobody.js";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import type { Command } from "commander";
 import { buildProgram } from "../../host/cli/main.js";
 import { TokenRack, verbOf } from "./rack.js";
 import { writePageWithoutCode, writeQrImage } from "../provision/qr-images.js";
+import { migrationUri } from "../provision/migration-payload.js";
+import { openLedger as openLedgerReadOnly } from "../../host/ledger/ledger.js";
 import { cleanupHomes, helloOf, ledgerContents, newHome, oracle, readDuoFile, runCli, shownCode, type CliResult } from "./support.js";
 import { openLedger } from "../../host/ledger/ledger.js";
 
@@ -458,6 +460,46 @@ describe("bad invocations: exit code, message, nothing written", () => {
     expect(none.code).toBe(EXIT.usage);
     expect(none.stderr).toMatch(/no QR code found/);
     expect(ledgerContents(ctx.ledgerPath)).not.toMatch(/QR-2/);
+  });
+
+  it("provision --qr-image of a Google Authenticator transfer code and a second --otpauth: four services' keys as four profiles on one token, each verified by the token, labelled after its service, escrowed", async () => {
+    const ctx = await context();
+    const secrets = [randomBytes(20), randomBytes(32), randomBytes(10)];
+    const transfer = migrationUri([
+      { secret: secrets[0], name: "Autotask:helpdesk@example.com", issuer: "Autotask", type: 2 },
+      { secret: secrets[1], name: "ops@example.com", issuer: "Datto RMM", algorithm: 2, digits: 2, type: 2 },
+      { secret: secrets[2], name: "vpn", issuer: "VPN", type: 1, counter: 5 },
+    ]);
+    const shot = path.join(ctx.home, "transfer.png");
+    writeQrImage(shot, transfer, { scale: 3, screenshot: { width: 900, height: 600, x: 300, y: 120 } });
+    const github = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    // The profiles' order: each --otpauth, then each --qr-image (its accounts in order), then --keys.
+    const run = await cli(ctx, ["provision", "--port", ctx.rack.address, "--serial", "GA-1", "--escrow", "--qr-image", shot, "--otpauth", `otpauth://totp/GitHub:me?secret=${github}&issuer=GitHub`, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).profiles).toEqual(["GitHub", "Autotask", "Datto RMM", "VPN"]);
+    expect(run.stderr).toMatch(/profile 4's seed is only 80 bits.*VPN's choice/);
+    expect((await helloOf(ctx.rack.tokens[0])).labels).toEqual(["GitHub", "Autotask", "Datto RMM", "VPN"]);
+    // Profile 1's code on the display is GitHub's.
+    const shown = shownCode(ctx.rack.tokens[0]);
+    expect(shown.code).toBe(oracle(Buffer.from("12345678901234567890"), shown.time));
+    const ledger = openLedgerReadOnly(ctx.ledgerPath);
+    try {
+      expect(ledger.extraProfiles("GA-1").map((p) => [p.slot, p.label, p.kind, p.algorithm, p.digits, p.counter, p.hasEscrowedSeed])).toEqual([
+        [2, "Autotask", "totp", "SHA1", 6, 0, true],
+        [3, "Datto RMM", "totp", "SHA256", 8, 0, true],
+        [4, "VPN", "hotp", "SHA1", 6, 5, true],
+      ]);
+      ledger.unlockEscrow(PASSPHRASE);
+      expect(Buffer.from(ledger.escrowedSeed("GA-1")!).toString("latin1")).toBe("12345678901234567890"); // GEZDGNBV... in Base32
+      for (const slot of [2, 3, 4]) expect(Buffer.from(ledger.escrowedProfileSeed("GA-1", slot)!).equals(secrets[slot - 2]), `profile ${slot}`).toBe(true);
+    } finally {
+      ledger.close();
+    }
+    // Nine keys are more than a token holds: refused before it is touched.
+    const many = Array.from({ length: 9 }, (_, i) => ["--otpauth", `otpauth://totp/S${i}:x?secret=${github}&issuer=S${i}`]).flat();
+    const tooMany = await cli(ctx, ["provision", "--port", ctx.rack.address, "--serial", "GA-2", "--escrow", ...many]);
+    expect(tooMany.code).toBe(EXIT.usage);
+    expect(tooMany.stderr).toMatch(/9 keys given; a token holds at most 8 profiles/);
   });
 
   it("the same serial on the same (already provisioned) token: refused by the token's state, exit 1", async () => {

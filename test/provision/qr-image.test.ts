@@ -57,12 +57,11 @@ describe("readQrImage", () => {
     await expect(readQrImage(path.join(dir, "missing.png"))).rejects.toThrow(/cannot read the QR image .*ENOENT/);
   });
 
-  it("refuses a code that is not a key URI, and a Google Authenticator transfer code, without echoing them", async () => {
+  it("refuses a code that is not a key URI without echoing it; reads a Google Authenticator transfer code", async () => {
     const web = "https://example.com/enrol?token=SECRETISH";
     await expect(readQrImage(image(web))).rejects.toThrow(/not an otpauth:\/\/ key URI/);
     await expect(readQrImage(image(web))).rejects.not.toThrow(/SECRETISH/);
     const migration = "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC";
-    await expect(readQrImage(image(migration))).rejects.toThrow(/Transfer accounts/);
-    await expect(readQrImage(image(migration))).rejects.not.toThrow(/CjEKC/);
+    expect(await readQrImage(image(migration, { scale: 3, format: "jpeg", quality: 50 }))).toBe(migration);
   });
 });

@@ -52,12 +52,14 @@ export function registerLedger(program: Command): void {
         if (!token) throw new InputError(`${serial} is not in ${book.path}`);
         const syncs = book.clockSyncs(serial);
         const drift = book.driftPpm(serial);
+        const more = book.extraProfiles(serial);
         if (o.json) {
-          printJson({ token, syncs, driftPpm: drift });
+          printJson({ token, extraProfiles: more, syncs, driftPpm: drift });
           return;
         }
         printLine(`serial        ${token.serial} (${token.state}${token.batchId ? `, batch ${token.batchId}` : ""})`);
         printLine(`profile       ${token.label}: ${token.kind} ${token.digits} digits ${token.kind === "totp" ? `${token.period} s` : `counter ${token.counter}`} ${token.algorithm}`);
+        for (const p of more) printLine(`profile ${p.slot}     ${p.label}: ${p.kind} ${p.digits} digits ${p.kind === "totp" ? `${p.period} s` : `counter ${p.counter}`} ${p.algorithm}${p.hasEscrowedSeed ? " (seed escrowed)" : ""}`);
         printLine(`chip          ${token.tokenId ?? "-"}  firmware ${token.firmware ?? "-"}`);
         printLine(`provisioned   ${when(token.provisionedAt)}${token.wipedAt ? `  wiped ${when(token.wipedAt)}` : ""}`);
         printLine(`seed          ${token.state === "wiped" ? "erased with the token" : token.hasEscrowedSeed ? "escrowed (encrypted)" : "not in the ledger (its import file is the only copy)"}`);
