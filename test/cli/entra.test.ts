@@ -50,14 +50,7 @@ async function ok(args: string[], env: Record<string, string | undefined> = {}):
   return run;
 }
 
-function tokenOf(serial: string) {
-  const ledger = openLedger(path.join(home, "ledger.sqlite"));
-  try {
-    return rack.tokenWithChip(ledger.getToken(serial)?.tokenId ?? null)!;
-  } finally {
-    ledger.close();
-  }
-}
+const tokenOf = (serial: string) => rack.tokenWithSerial(serial);
 
 const graphPosts = () => entra.log.filter((r) => r.method === "POST").length;
 

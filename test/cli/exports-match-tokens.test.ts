@@ -44,17 +44,7 @@ async function ok(args: string[], env: Record<string, string> = {}): Promise<Cli
 }
 
 /** The rack token recorded for `serial` in the ledger. */
-function tokenOf(serial: string) {
-  const ledger = openLedger(path.join(home, "ledger.sqlite"));
-  try {
-    const chip = ledger.getToken(serial)?.tokenId ?? null;
-    const token = rack.tokenWithChip(chip);
-    if (!token) throw new Error(`no token in the rack for ${serial} (chip ${chip})`);
-    return token;
-  } finally {
-    ledger.close();
-  }
-}
+const tokenOf = (serial: string) => rack.tokenWithSerial(serial);
 
 /** Every secret read back from an export (for the wire scan at the end). */
 const exportedSecrets = new Map<string, Uint8Array>();

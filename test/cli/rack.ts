@@ -131,6 +131,19 @@ export class TokenRack {
     return this.tokens.find((t) => t.options.deviceId === chip);
   }
 
+  /** The token the ledger records under `serial` (by its chip id). */
+  tokenWithSerial(serial: string): SimulatedToken {
+    const ledger = openLedger(this.options.ledgerPath);
+    try {
+      const chip = ledger.getToken(serial)?.tokenId ?? null;
+      const token = this.tokenWithChip(chip);
+      if (!token) throw new Error(`no token in the rack for ${serial} (chip ${chip})`);
+      return token;
+    } finally {
+      ledger.close();
+    }
+  }
+
   /** Lines token `index` received that are requests with this verb. */
   requests(index: number, verb: string): string[] {
     return this.received[index].filter((line) => verbOf(line) === verb);

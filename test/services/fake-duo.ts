@@ -15,10 +15,8 @@
  * rate, or apply a create and then drop the connection (Duo did it, the answer was lost).
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { TestPki } from "./pki.js";
+import { LocalHttpsServer, type TestPki } from "./pki.js";
 
 export const FAKE_DUO_HOST = "api-fake.duo.test";
 
@@ -75,11 +73,13 @@ export class FakeDuo {
   dropAnswerAfterCreates: number | null = null;
   /** Answer every request with an HTML error page (a proxy or an outage). */
   outage = false;
-  private server: https.Server | null = null;
+  private readonly server: LocalHttpsServer;
   private bucket = { tokens: 0, at: 0 };
   private nextId = 1;
 
-  constructor(private readonly pki: TestPki) {}
+  constructor(pki: TestPki) {
+    this.server = new LocalHttpsServer(pki, (req, res, body) => this.handle(req, res, body));
+  }
 
   addUser(username: string): FakeUser {
     const user = { user_id: "DU" + String(this.nextId++).padStart(18, "0"), username };
@@ -92,20 +92,12 @@ export class FakeDuo {
     return [...this.tokens.values()].find((t) => t.type === type && t.serial === serial);
   }
 
-  async start(): Promise<number> {
-    this.server = https.createServer({ key: this.pki.key, cert: this.pki.cert }, (req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (chunk) => (body += chunk));
-      req.on("end", () => this.handle(req, res, body));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return (this.server.address() as AddressInfo).port;
+  start(): Promise<number> {
+    return this.server.start();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {

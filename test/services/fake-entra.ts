@@ -11,10 +11,8 @@
  * (@odata.nextLink).
  */
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { TestPki } from "./pki.js";
+import { LocalHttpsServer, type TestPki } from "./pki.js";
 
 export interface FakeGraphUser {
   id: string;
@@ -85,10 +83,12 @@ export class FakeEntra {
   /** Activation codes tried, and whether they were right. */
   readonly activations: Array<{ serial: string; code: string; accepted: boolean }> = [];
   private readonly issued = new Set<string>();
-  private server: https.Server | null = null;
+  private readonly server: LocalHttpsServer;
   port = 0;
 
-  constructor(private readonly pki: TestPki) {}
+  constructor(pki: TestPki) {
+    this.server = new LocalHttpsServer(pki, (req, res, body) => this.handle(req, res, body));
+  }
 
   get authorityHost(): string {
     return `https://127.0.0.1:${this.port}`;
@@ -109,20 +109,12 @@ export class FakeEntra {
   }
 
   async start(): Promise<number> {
-    this.server = https.createServer({ key: this.pki.key, cert: this.pki.cert }, (req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (chunk) => (body += chunk));
-      req.on("end", () => this.handle(req, res, body));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await this.server.start();
     return this.port;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {

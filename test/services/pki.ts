@@ -1,5 +1,8 @@
 /** Throwaway TLS for the local fakes of Duo and Microsoft: a CA and one server certificate. */
 import { execFileSync } from "node:child_process";
+import https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -31,4 +34,34 @@ export function makeTestPki(...hostnames: string[]): TestPki {
 
 export function removePki(pki: TestPki): void {
   rmSync(pki.dir, { recursive: true, force: true });
+}
+
+/** A local HTTPS server with this PKI's certificate; the handler gets each request's whole body. */
+export class LocalHttpsServer {
+  private server: https.Server | null = null;
+
+  constructor(
+    private readonly pki: TestPki,
+    private readonly handle: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+  ) {}
+
+  /** Listens on 127.0.0.1 and a free port, which it returns. */
+  async start(): Promise<number> {
+    const server = https.createServer({ key: this.pki.key, cert: this.pki.cert }, (req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => this.handle(req, res, body));
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
