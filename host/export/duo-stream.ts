@@ -21,6 +21,22 @@ export interface ExportSink {
   discard(): Promise<void>;
 }
 
+/**
+ * A sink for a destination that cannot be taken back (standard output): everything is held
+ * until commit, so a refused export writes nothing there. (Files need no such thing: a
+ * SecretFileDraft is its own temporary.)
+ */
+export function heldUntilCommit(writeOut: (bytes: Buffer) => Promise<void>): ExportSink {
+  const held: Buffer[] = [];
+  return {
+    write: async (chunk) => void held.push(Buffer.from(chunk)),
+    commit: () => writeOut(Buffer.concat(held.splice(0))),
+    discard: async () => {
+      for (const chunk of held.splice(0)) chunk.fill(0);
+    },
+  };
+}
+
 export interface StreamedPart {
   part: DuoTokenType;
   title: string;

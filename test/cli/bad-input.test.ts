@@ -298,6 +298,16 @@ const cases: BadCase[] = [
     stderr: [/Nothing was exported/, /uses SHA256, but Duo accepts only SHA-1/, /re-provision it as SHA-1, or import it elsewhere/],
   },
   {
+    name: "export duo --out - when a good token is followed by a SHA256 one: nothing at all on standard output",
+    setup: async (c) => {
+      await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "A-1", "--escrow"]));
+      await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "B-1", "--algorithm", "SHA256", "--escrow"]));
+    },
+    args: () => ["export", "duo", "--out", "-"],
+    code: EXIT.usage,
+    stderr: [/Nothing was exported/, /"B-1": uses SHA256/],
+  },
+  {
     name: "export duo with no filter when one token has no escrowed seed (points to the tokens that have one)",
     setup: async (c) => {
       await expectOk(cli(c, ["provision", "--port", c.rack.address, "--serial", "ESC-1", "--escrow"]));

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
-import { streamDuoExport } from "../../host/export/duo-stream.js";
+import { heldUntilCommit, streamDuoExport } from "../../host/export/duo-stream.js";
 import { exportFilePath } from "../../host/export/from-ledger.js";
 import { SecretFileDraft } from "../../host/export/write-file.js";
 import type { Ledger, TokenProfile } from "../../host/ledger/ledger.js";
@@ -71,6 +71,11 @@ describe("export duo, streamed", () => {
     const dir = tempDir();
     await expect(exportTo(ledger, path.join(dir, "duo.csv"))).rejects.toThrow(/Nothing was exported: 2 problems[\s\S]*Z-1.*7 digits[\s\S]*Z-2.*SHA256/);
     expect(readdirSync(dir)).toEqual([]);
+    // Standard output (--out -) cannot be taken back: nothing reaches it either.
+    const printed: Buffer[] = [];
+    const toStdout = () => Promise.resolve(heldUntilCommit(async (bytes) => void printed.push(bytes)));
+    await expect(streamDuoExport(ledger, {}, toStdout)).rejects.toThrow(/Nothing was exported/);
+    expect(printed).toEqual([]);
   });
 
   it("a token without an escrowed seed is refused with the tokens that have one named", async () => {

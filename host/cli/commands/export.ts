@@ -1,7 +1,7 @@
 /** `tokensmith export duo|entra|pskc|otpauth`: import files from the ledger's escrow. */
 import type { Command } from "commander";
 import path from "node:path";
-import { DEFAULT_ISSUER, exportFilePath, exportWarnings, formatExport, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, SecretFileDraft, selectTokens, streamDuoExport, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat, type ExportSink, type Ledger } from "../../index.js";
+import { DEFAULT_ISSUER, exportFilePath, exportWarnings, formatExport, heldUntilCommit, InputError, otpauthQrForTerminal, otpauthUri, readUpnMap, SecretFileDraft, selectTokens, streamDuoExport, tokensWithSeeds, writeSecretFileAtomically, type ExportFormat, type ExportSink, type Ledger } from "../../index.js";
 import { openLedgerFor, promptHidden, LEDGER_OPTION_HELP } from "../ledger-access.js";
 import { parseChoice, parseWhole } from "../options.js";
 import { printJson, printLine, printWarnings } from "../output.js";
@@ -98,11 +98,7 @@ async function exportDuoStreamed(ledger: Ledger, o: ExportFlags): Promise<void> 
   const result = await streamDuoExport(ledger, selection, async (part, title, parts): Promise<ExportSink> => {
     if (toStdout) {
       if (parts !== 1) throw new InputError(`--out - takes one file, and these tokens make ${parts} (one per Duo token type): give a file name, or pick one type with --batch/--serial`);
-      return {
-        write: (chunk) => new Promise<void>((resolve, reject) => process.stdout.write(Buffer.from(chunk), (error) => (error ? reject(error) : resolve()))),
-        commit: async () => undefined,
-        discard: async () => undefined,
-      };
+      return heldUntilCommit((bytes) => new Promise<void>((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()))));
     }
     const target = path.resolve(exportFilePath(o.out!, part, parts));
     targets.push({ part, path: target });
