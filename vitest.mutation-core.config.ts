@@ -6,15 +6,13 @@
  * core's own suites hold its vectors and properties.
  */
 import { defineConfig } from "vitest/config";
+import { MUTATION_TEST_SETTINGS } from "./vitest.mutation-shared.js";
 
 export default defineConfig({
   test: {
     // With the two rule tables (serials, labels), which ask the token itself.
     include: ["test/core/**/*.test.ts", "test/protocol/**/*.test.ts", "test/sim/serial-rule.test.ts", "test/sim/label-rule.test.ts"],
     exclude: ["test/protocol/portable.test.ts"], // the ES5 flattener on the sources
-    setupFiles: ["test/sim/wire-scan.setup.ts", "test/property-seed.setup.ts"],
-    env: { TOKENSMITH_SIM_FIRMWARE: "source", TOKENSMITH_SOURCES_ONLY: "1" },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    ...MUTATION_TEST_SETTINGS,
   },
 });

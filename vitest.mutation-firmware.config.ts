@@ -7,17 +7,12 @@
  * (an hour on 2 cores): npm run mutation:app includes them.
  */
 import { defineConfig } from "vitest/config";
+import { MUTATION_TEST_SETTINGS, SOURCE_TRANSPILING_SUITES } from "./vitest.mutation-shared.js";
 
 export default defineConfig({
   test: {
     include: ["test/firmware/**/*.test.ts", "test/formats/known-answers.test.ts", "test/sim/nonce.test.ts"],
-    exclude: [
-      "test/firmware/es5-screens.test.ts", // the ES5 flattener on the sources
-      "test/firmware/lua-forms.test.ts", // typescript-to-lua on the sources
-    ],
-    setupFiles: ["test/sim/wire-scan.setup.ts", "test/property-seed.setup.ts"],
-    env: { TOKENSMITH_SIM_FIRMWARE: "source", TOKENSMITH_SOURCES_ONLY: "1" },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    exclude: SOURCE_TRANSPILING_SUITES,
+    ...MUTATION_TEST_SETTINGS,
   },
 });

@@ -6,20 +6,17 @@
  * project's own ES5 and Lua builds, which refuse Stryker's instrumentation.
  */
 import { defineConfig } from "vitest/config";
+import { MUTATION_TEST_SETTINGS, SOURCE_TRANSPILING_SUITES } from "./vitest.mutation-shared.js";
 
 export default defineConfig({
   test: {
     include: ["test/firmware/**/*.test.ts", "test/sim/**/*.test.ts", "test/formats/**/*.test.ts"],
     exclude: [
-      "test/firmware/es5-screens.test.ts", // the ES5 flattener on the sources
-      "test/firmware/lua-forms.test.ts", // typescript-to-lua on the sources
+      ...SOURCE_TRANSPILING_SUITES,
       "test/sim/no-hoisting.test.ts", // reads dist/
       "test/sim/sim-cli.test.ts", // runs the built CLI
       "test/sim/chip-id.test.ts", // runs the built CLI
     ],
-    setupFiles: ["test/sim/wire-scan.setup.ts", "test/property-seed.setup.ts"],
-    env: { TOKENSMITH_SIM_FIRMWARE: "source", TOKENSMITH_SOURCES_ONLY: "1" },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    ...MUTATION_TEST_SETTINGS,
   },
 });
