@@ -3,7 +3,6 @@
  * ESP32 DevKits carry. Where the OS cannot list ports (no udev in a container, for example)
  * the error says so and how to name the port instead.
  */
-import { SerialPort } from "serialport";
 import { PortListingError } from "../errors.js";
 export { PortListingError };
 
@@ -29,7 +28,7 @@ export interface PortInfo {
 
 type Lister = () => Promise<Array<{ path: string; vendorId?: string; productId?: string; manufacturer?: string; serialNumber?: string }>>;
 
-export async function listPorts(lister: Lister = () => SerialPort.list()): Promise<PortInfo[]> {
+export async function listPorts(lister: Lister = async () => (await import("serialport")).SerialPort.list()): Promise<PortInfo[]> {
   let ports;
   try {
     ports = await lister();

@@ -8,7 +8,7 @@
  * Every failure becomes a DuoApiError carrying Duo's code. Nothing here logs; the secret key and
  * the token secrets never appear in an error.
  */
-import duoApi from "@duosecurity/duo_api";
+import type duoApi from "@duosecurity/duo_api";
 import type { DuoTokenType } from "../export/duo.js";
 import { DUO_CODE, DuoApiError, InputError } from "../errors.js";
 
@@ -90,7 +90,8 @@ const toToken = (raw: RawToken): DuoToken => ({
 
 export class DuoAdminApi {
   readonly apiHost: string;
-  private readonly client: InstanceType<typeof duoApi.Client>;
+  private client: InstanceType<typeof duoApi.Client> | null = null;
+  private readonly signing: { integrationKey: string; secretKey: string };
   /** Requests sent (for throughput figures). */
   requests = 0;
 
@@ -98,7 +99,7 @@ export class DuoAdminApi {
     this.apiHost = checkApiHost(credentials.apiHost);
     const integrationKey = checkIntegrationKey(credentials.integrationKey);
     if (!credentials.secretKey) throw new InputError("no Duo secret key given");
-    this.client = new duoApi.Client(integrationKey, credentials.secretKey, this.apiHost, duoApi.SIGNATURE_VERSION_2);
+    this.signing = { integrationKey, secretKey: credentials.secretKey };
   }
 
   /** The hardware token of this type and serial, or null (GET /admin/v1/tokens). */
@@ -126,10 +127,16 @@ export class DuoAdminApi {
     await this.call("POST", `/admin/v1/users/${encodeURIComponent(user.userId)}/tokens`, { token_id: tokenId }, `attaching ${serial} to ${user.username}`);
   }
 
-  private call(method: "GET" | "POST", path: string, params: Record<string, string>, doing: string): Promise<unknown> {
+  private async call(method: "GET" | "POST", path: string, params: Record<string, string>, doing: string): Promise<unknown> {
+    if (!this.client) {
+      // Loaded at the first request, not whenever tokensmith starts.
+      const { default: duo } = await import("@duosecurity/duo_api");
+      this.client = new duo.Client(this.signing.integrationKey, this.signing.secretKey, this.apiHost, duo.SIGNATURE_VERSION_2);
+    }
+    const client = this.client;
     this.requests++;
     return new Promise((resolve, reject) => {
-      this.client.apiCall(method, path, params, (body: string) => {
+      client.apiCall(method, path, params, (body: string) => {
         let answer: { stat?: string; response?: unknown; code?: number; message?: string; message_detail?: string };
         try {
           answer = JSON.parse(body);

@@ -12,7 +12,7 @@
  * `serialPortLink` makes a ByteLink from node-serialport (binding injectable, as in
  * host/transport/serial-transport.ts); tests plug a fake ESP32 ROM in as a ByteLink directly.
  */
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
 import { TransportError } from "../transport/transport.js";
 import { explainOpenError } from "../transport/serial-transport.js";
 
@@ -130,7 +130,8 @@ export function serialPortLink(path: string): ByteLink & { readonly port: () => 
   return {
     description: path,
     port: () => port,
-    open(baudRate) {
+    async open(baudRate) {
+      const { SerialPort } = await import("serialport"); // loaded only when a board is flashed
       return new Promise((resolve, reject) => {
         const opened = new SerialPort({
           path,

@@ -8,7 +8,7 @@
  * stub, but the ROM is the same on every ESP32 and the protocol is the one the tests fake.
  */
 import { createHash } from "node:crypto";
-import { ESPError, ESPLoader, HardReset, Transport, type IEspLoaderTerminal } from "esptool-js";
+import type { IEspLoaderTerminal, Transport } from "esptool-js";
 import { TransportError } from "../transport/transport.js";
 import { WebSerialPortShim, type ByteLink } from "./esptool-adapter.js";
 import { DEFAULT_FLASH_SIZE, type FlashImage, type RegionName } from "./release.js";
@@ -67,22 +67,29 @@ export interface FlashResult {
   regions: FlashedRegion[];
 }
 
-/** esptool.py's hard reset: EN low for 100 ms with IO0 high, so the new firmware boots. */
-class PulseEnableReset extends HardReset {
-  override async reset(): Promise<void> {
-    await this.transport.setDTR(false);
-    await this.transport.setRTS(true);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await this.transport.setRTS(false);
+/**
+ * esptool-js and the two classes built on it, loaded when a board is flashed (not when any
+ * other command starts: it costs every tokensmith command 0.1 s and several MiB).
+ */
+async function loadEsptool() {
+  const esptool = await import("esptool-js");
+  /** esptool.py's hard reset: EN low for 100 ms with IO0 high, so the new firmware boots. */
+  class PulseEnableReset extends esptool.HardReset {
+    override async reset(): Promise<void> {
+      await this.transport.setDTR(false);
+      await this.transport.setRTS(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await this.transport.setRTS(false);
+    }
   }
-}
-
-/** esptool-js's Transport, minus its console.log tracing (which would corrupt --json output). */
-class QuietTransport extends Transport {
-  log: (line: string) => void = () => undefined;
-  override trace(message: string): void {
-    if (this.tracing) this.log(`trace: ${message}`);
+  /** esptool-js's Transport, minus its console.log tracing (which would corrupt --json output). */
+  class QuietTransport extends esptool.Transport {
+    log: (line: string) => void = () => undefined;
+    override trace(message: string): void {
+      if (this.tracing) this.log(`trace: ${message}`);
+    }
   }
+  return { ESPError: esptool.ESPError, ESPLoader: esptool.ESPLoader, PulseEnableReset, QuietTransport };
 }
 
 function md5Hex(bytes: Uint8Array): string {
@@ -133,6 +140,7 @@ export async function flashEspruino(link: ByteLink, images: FlashImage[], option
     },
   };
 
+  const { ESPError, ESPLoader, PulseEnableReset, QuietTransport } = await loadEsptool();
   const port = new WebSerialPortShim(link);
   const transport = new QuietTransport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
   transport.log = log;

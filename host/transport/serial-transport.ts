@@ -2,7 +2,7 @@
  * A token on a serial port (`--port /dev/ttyUSB0`), through node-serialport. The tests drive it
  * on a real pty (socat) in front of a simulated token: the same system calls as a USB-UART.
  */
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
 import { Listeners, TransportError, type Transport } from "./transport.js";
 
 /** Espruino's console on the ESP32: 115200 baud, 8N1. */
@@ -26,7 +26,9 @@ export class SerialTransport implements Transport {
     port.on("error", () => undefined); // surfaced through close and failed writes
   }
 
-  static open(path: string, options: { baudRate?: number } = {}): Promise<SerialTransport> {
+  static async open(path: string, options: { baudRate?: number } = {}): Promise<SerialTransport> {
+    // Loaded when a serial port is opened, not whenever tokensmith starts.
+    const { SerialPort } = await import("serialport");
     return new Promise((resolve, reject) => {
       const port = new SerialPort({
         path,
