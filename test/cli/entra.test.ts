@@ -155,4 +155,17 @@ describe("tokensmith entra push", () => {
     expect(run.stdout + run.stderr).not.toContain("wrong-secret-value-123");
     expect(entra.devices.size).toBe(devices);
   }, 60_000);
+
+  it("an app registration without the permissions: exit 1, the permissions to grant named, nothing created", async () => {
+    entra.forbidden = true;
+    try {
+      const devices = entra.devices.size;
+      const run = await cli(["entra", "push", "--serial", "EA-000001"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/HTTP 403 Authorization_RequestDenied.*grant Policy\.ReadWrite\.AuthenticationMethod, User\.Read\.All and UserAuthenticationMethod\.ReadWrite\.All/);
+      expect(entra.devices.size).toBe(devices);
+    } finally {
+      entra.forbidden = false;
+    }
+  }, 60_000);
 });

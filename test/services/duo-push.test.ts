@@ -43,6 +43,7 @@ beforeEach(() => {
   duo.requestsPerSecond = 0;
   duo.dropAnswerAfterCreates = null;
   duo.outage = false;
+  duo.forbidden = false;
 });
 
 const TOTP6: TokenProfile = { label: "t", kind: "totp", algorithm: "SHA1", digits: 6, period: 30 };
@@ -179,6 +180,15 @@ describe("duo push", () => {
     expect(report.notReached).toEqual(["DW-1", "DW-2"]);
     expect(duo.tokens.size).toBe(0);
     expect(ledger.serviceTokens("duo", duo.host).size).toBe(0);
+  });
+
+  it("an application without the resource permissions (403): the run stops, naming the permissions to grant", async () => {
+    const { ledger } = ledgerWith([["DF-1", TOTP6]]);
+    duo.forbidden = true;
+    const report = await pushTokensToDuo(ledger, api(), ledger.listTokens());
+    expect(report.stoppedBy?.code).toBe(40301);
+    expect(report.stoppedBy?.message).toMatch(/Grant read resource.*Grant write resource/);
+    expect(report.notReached).toEqual(["DF-1"]);
   });
 
   it("an answer that is not Duo's (a proxy's HTML page) stops the run with a clear error", async () => {

@@ -71,6 +71,8 @@ export class FakeDuo {
   requestsPerSecond = 0;
   /** Apply the create after this many more creates, then drop the connection without answering. */
   dropAnswerAfterCreates: number | null = null;
+  /** Refuse every signed request with 403 (the Admin API application lacks a permission). */
+  forbidden = false;
   /** Answer every request with an HTML error page (a proxy or an outage). */
   outage = false;
   private readonly server: LocalHttpsServer;
@@ -120,6 +122,7 @@ export class FakeDuo {
     }
     const authProblem = this.checkSignature(req, method, url.pathname, pairs);
     if (authProblem) return fail(401, authProblem.code, authProblem.message);
+    if (this.forbidden) return fail(403, 40301, "Access forbidden");
     if (this.rateLimitNext > 0 || !this.takeFromBucket()) {
       if (this.rateLimitNext > 0) this.rateLimitNext--;
       return fail(429, 42901, "Too Many Requests");

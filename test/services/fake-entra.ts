@@ -77,6 +77,8 @@ export class FakeEntra {
   /** Answer the next n Graph requests with 429 and this Retry-After (seconds). */
   throttleNext = 0;
   retryAfterSeconds = 1;
+  /** Refuse every Graph request with 403 (the app registration lacks its permissions). */
+  forbidden = false;
   /** At most this many Graph requests in any one second (more: 429); 0: no limit. */
   requestsPerSecond = 0;
   private window = { second: 0, used: 0 };
@@ -159,6 +161,7 @@ export class FakeEntra {
     if (!url.pathname.startsWith("/beta/")) return send(404, { error: "not_found" });
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (!bearer || !this.issued.has(bearer)) return graphError(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
+    if (this.forbidden) return graphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     const second = Math.floor(Date.now() / 1000);
     if (this.window.second !== second) this.window = { second, used: 0 };
     const overLimit = this.requestsPerSecond > 0 && ++this.window.used > this.requestsPerSecond;
