@@ -22,8 +22,9 @@ export interface FakeHalHandles {
   rtc: number[];
   storage: Map<string, string>;
   /**
-   * When a number: the next storageWrite stores only the first cutAfterBytes bytes of its data
-   * (the file erased first, as on Espruino), throws POWER_CUT, and resets this to null.
+   * When a number: the next storageWrite programs only the first cutAfterBytes bytes of its
+   * data and leaves the rest of the file as erased flash reads (0xFF bytes, at the full size:
+   * Espruino allocates a file whole before writing it), throws POWER_CUT, and resets this to null.
    */
   cutAfterBytes: number | null;
   /** When true, storageWrite returns false (flash full) and leaves storage unchanged. */
@@ -100,7 +101,8 @@ export function createFakeHal(options: FakeHalOptions = {}): FakeHalHandles {
       const cut = handles.cutAfterBytes;
       if (cut !== null) {
         handles.cutAfterBytes = null;
-        handles.storage.set(name, data.slice(0, cut));
+        const programmed = Math.min(cut, data.length);
+        handles.storage.set(name, data.slice(0, programmed) + "\xff".repeat(data.length - programmed));
         handles.storageBytesWritten += Math.min(cut, data.length);
         throw POWER_CUT;
       }

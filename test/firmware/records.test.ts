@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   Profile, RECORD_FILE_A, RECORD_FILE_B, TokenRecord, loadRecord, parseRecord, saveRecord,
-  serializeRecord, wipeRecords,
+  forgetPreviousRecord, serializeRecord, wipeRecords,
 } from "../../firmware/store/records.js";
 import { POWER_CUT, createFakeHal } from "./fake-hal.js";
 
@@ -228,6 +228,38 @@ describe("loadRecord / saveRecord", () => {
       }
       expect(sawNew).toBe(1);
     }
+  });
+
+  it("a power cut at any byte of the very first save leaves the token unprovisioned, not damaged (the torn save is recognised by its erased tail)", () => {
+    const text = serializeRecord({ ...sample(), sequence: 1 });
+    for (let cut = 0; cut < text.length; cut++) {
+      const fake = createFakeHal();
+      fake.cutAfterBytes = cut;
+      expect(() => saveRecord(fake.hal, sample())).toThrow(POWER_CUT);
+      expect(fake.storage.get(RECORD_FILE_A)!.length, "the file has its full size, 0xFF after the cut").toBe(text.length);
+      expect(loadRecord(fake.hal), `cut after ${cut} bytes`).toEqual({ status: "none", record: null });
+    }
+    // The same bytes with a wrong programmed CRC byte are damage, not a torn save.
+    const fake = createFakeHal();
+    const damaged = text.slice(0, text.length - 4) + String.fromCharCode(text.charCodeAt(text.length - 4) ^ 1) + "\xff\xff\xff";
+    fake.storage.set(RECORD_FILE_A, damaged);
+    expect(loadRecord(fake.hal).status).toBe("corrupt");
+  });
+
+  it("forgetPreviousRecord erases the slot that does not hold the current record, and nothing when there is none", () => {
+    const fake = createFakeHal();
+    forgetPreviousRecord(fake.hal);
+    expect([...fake.storage.keys()]).toEqual([]);
+    const r = sample();
+    saveRecord(fake.hal, r);
+    saveRecord(fake.hal, r); // sequence 2, in slot B
+    forgetPreviousRecord(fake.hal);
+    expect([...fake.storage.keys()]).toEqual([RECORD_FILE_B]);
+    expect(loadRecord(fake.hal).record!.sequence).toBe(2);
+    saveRecord(fake.hal, r); // sequence 3, in slot A
+    forgetPreviousRecord(fake.hal);
+    expect([...fake.storage.keys()]).toEqual([RECORD_FILE_A]);
+    expect(loadRecord(fake.hal).record!.sequence).toBe(3);
   });
 
   it("returns false on full flash or a bad read-back, leaving the current record", () => {
