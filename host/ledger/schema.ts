@@ -104,7 +104,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph); a token's further profiles; an index of token profiles",
+    description: "tokens pushed to identity services (Duo Admin API, Microsoft Graph); a token's further profiles; indexes for case-insensitive serials and token profiles",
     sql: `
       -- One row per token per service account it was created in: Duo's token_id (account = the
       -- API hostname) or Graph's hardwareOathDevice id (account = the tenant). A re-run finds the
@@ -139,6 +139,10 @@ export const MIGRATIONS: readonly Migration[] = [
         escrow    BLOB,
         PRIMARY KEY (serial, slot)
       ) STRICT;
+
+      -- Serials that differ only in case are one serial (recordPending asks): without this index
+      -- that question read the whole table for every token (1.7 ms a token at 100,000).
+      CREATE INDEX tokens_serial_nocase ON tokens(serial COLLATE NOCASE);
 
       -- A streamed export counts its token types and missing seeds from this index alone.
       CREATE INDEX tokens_profiles ON tokens(state, batch_id, kind, digits, escrow IS NULL);
