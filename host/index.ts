@@ -28,7 +28,7 @@ export { newPorts, samePort, simulatedTokens, type NextToken, type NextTokenSour
 export { checkSeedLength, convertSeed, parseSeed, shortSeedWarning } from "./provision/seeds.js";
 export { MAX_QR_IMAGE_BYTES, readQrImage } from "./provision/qr-image.js";
 export { parseMigrationUri, type MigratedAccount } from "./provision/migration.js";
-export { labelForService, serviceKeys, type ServiceKey } from "./provision/service-keys.js";
+export { furtherProfiles, labelForService, serviceKeys, type ServiceKey } from "./provision/service-keys.js";
 export { ImportFile, type ImportFileFormat } from "./provision/import-file.js";
 
 // The ledger and its escrow.

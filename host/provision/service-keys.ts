@@ -2,7 +2,8 @@
  * Keys that services issued (key URIs, QR codes, a Google Authenticator transfer code), as the
  * profiles of one token: each with its parameters and a label the token can show.
  */
-import { LABEL_PUNCTUATION, MAX_LABEL_LENGTH } from "../../shared/label.js";
+import { firstBadLabelCharacter, MAX_LABEL_LENGTH } from "../../shared/label.js";
+import type { TokenProfile } from "../ledger/ledger.js";
 import { parseMigrationUri } from "./migration.js";
 import { parseOtpauth, type OtpauthParameters } from "./seeds.js";
 
@@ -32,11 +33,22 @@ export function serviceKeys(uris: readonly string[]): ServiceKey[] {
 export function labelForService(key: Pick<ServiceKey, "issuer" | "account">, slot: number): string {
   const source = key.issuer || key.account || "";
   let label = "";
-  for (const char of source) {
-    const code = char.charCodeAt(0);
-    const drawable = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || LABEL_PUNCTUATION.includes(char);
-    if (drawable) label += char;
-  }
+  for (const char of source) if (firstBadLabelCharacter(char) < 0) label += char; // the label rule, one character at a time
   label = label.replace(/\s+/g, " ").trim().slice(0, MAX_LABEL_LENGTH).trim();
   return label || `Profile ${slot}`;
+}
+
+/** Profiles 2 onwards of a token: the keys after the first, each named after its service. */
+export function furtherProfiles(keys: readonly ServiceKey[]): Array<{ seed: Uint8Array; profile: TokenProfile }> {
+  return keys.slice(1).map((key, i) => ({
+    seed: key.seed,
+    profile: {
+      label: labelForService(key, i + 2),
+      kind: key.parameters.kind,
+      algorithm: key.parameters.algorithm ?? "SHA1",
+      digits: key.parameters.digits ?? 6,
+      period: key.parameters.period ?? 30,
+      counter: key.parameters.counter ?? 0,
+    },
+  }));
 }

@@ -1,6 +1,6 @@
 /** `tokensmith provision`: one token, seeded, clock set, verified, recorded. */
 import type { Command } from "commander";
-import { checkSeedLength, checkSerialPrefix, checkTokenSerial, DEFAULT_ISSUER, InputError, labelForService, MAX_TOKEN_PROFILES, parseSeed, provisionWithLedger, readQrImage, requireSeedDestination, serviceKeys, shortSeedWarning } from "../../index.js";
+import { checkSeedLength, checkSerialPrefix, checkTokenSerial, DEFAULT_ISSUER, InputError, furtherProfiles, labelForService, MAX_TOKEN_PROFILES, parseSeed, provisionWithLedger, readQrImage, requireSeedDestination, serviceKeys, shortSeedWarning } from "../../index.js";
 import { readFileSync } from "node:fs";
 import { withClient } from "../session.js";
 import { openLedgerFor } from "../ledger-access.js";
@@ -75,17 +75,7 @@ export function registerProvision(program: Command): void {
       // Several services' keys: each profile is named after its service unless --label says.
       ...(keys.length > 1 && !labelGiven ? { label: labelForService(keys[0], 1) } : {}),
     });
-    const extraProfiles = keys.slice(1).map((key, i) => ({
-      seed: key.seed,
-      profile: {
-        label: labelForService(key, i + 2),
-        kind: key.parameters.kind,
-        algorithm: key.parameters.algorithm ?? ("SHA1" as const),
-        digits: key.parameters.digits ?? 6,
-        period: key.parameters.period ?? 30,
-        counter: key.parameters.counter ?? 0,
-      },
-    }));
+    const extraProfiles = furtherProfiles(keys);
     printWarnings(importFileWarnings(importFile, profile));
     const ledger = await openLedgerFor(o.ledger, { create: true, escrow: o.escrow === true ? "always" : "when-sealed" });
     try {
