@@ -3,8 +3,8 @@
  * unit suites on a fake Hal (records and the counter through power cuts and a full flash), the
  * known answers (records, escrow, a flash booted by the token) and the nonce suite, which run
  * the firmware bundled from the mutated sources (TOKENSMITH_SIM_FIRMWARE=source). The
- * simulator's exhaustive power-cut and flash-hygiene suites judge the same code far more slowly
- * (an hour on 2 cores): npm run mutation:app includes them.
+ * simulator's exhaustive power-cut and flash-hygiene suites would judge the same code far more
+ * slowly (an hour on 2 cores); they run in npm test.
  */
 import { defineConfig } from "vitest/config";
 import { MUTATION_TEST_SETTINGS, SOURCE_TRANSPILING_SUITES } from "./vitest.mutation-shared.js";
