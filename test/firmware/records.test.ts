@@ -262,6 +262,70 @@ describe("loadRecord / saveRecord", () => {
     expect(loadRecord(fake.hal).record!.sequence).toBe(3);
   });
 
+  it("wipeRecords erases the older slot first: a power cut between the two erases leaves the current record, never the older one", () => {
+    for (const saves of [2, 3]) {
+      const fake = createFakeHal();
+      const r = sample();
+      for (let i = 0; i < saves; i++) {
+        r.serial = `TS-${i}`;
+        saveRecord(fake.hal, r);
+      }
+      const current = saves === 2 ? RECORD_FILE_B : RECORD_FILE_A;
+      const erase = fake.hal.storageErase;
+      const erased: string[] = [];
+      fake.hal.storageErase = (name) => {
+        erased.push(name);
+        if (erased.length === 2) throw POWER_CUT;
+        erase(name);
+      };
+      expect(() => wipeRecords(fake.hal)).toThrow(POWER_CUT);
+      expect(erased).toEqual([current === RECORD_FILE_A ? RECORD_FILE_B : RECORD_FILE_A, current]);
+      expect(loadRecord(fake.hal).record!.serial).toBe(`TS-${saves - 1}`);
+      fake.hal.storageErase = erase;
+      wipeRecords(fake.hal);
+      expect([...fake.storage.keys()]).toEqual([]);
+    }
+  });
+
+  it("wipeRecords compacts where the platform can, so the erased seeds leave the flash", () => {
+    const fake = createFakeHal();
+    saveRecord(fake.hal, sample());
+    let compactions = 0;
+    fake.hal.storageCompact = () => void compactions++;
+    wipeRecords(fake.hal);
+    expect(compactions).toBe(1);
+    forgetPreviousRecord(fake.hal);
+    saveRecord(fake.hal, sample());
+    saveRecord(fake.hal, sample());
+    forgetPreviousRecord(fake.hal);
+    expect(compactions).toBe(1); // re-provisioning's forget does not compact
+  });
+
+  it("a record whose own sequence is ahead of flash's is saved above its own", () => {
+    const fake = createFakeHal();
+    saveRecord(fake.hal, sample()); // sequence 1 stored
+    const ahead = sample({ sequence: 10, serial: "AHEAD" });
+    expect(saveRecord(fake.hal, ahead)).toBe(true);
+    expect(ahead.sequence).toBe(11);
+    expect(loadRecord(fake.hal).record!.sequence).toBe(11);
+  });
+
+  it("damage that is not a torn save reads as damage in either slot: a flipped last CRC byte, a short 0xFF file", () => {
+    const text = serializeRecord({ ...sample(), sequence: 1 });
+    const lastFlipped = text.slice(0, -1) + String.fromCharCode(text.charCodeAt(text.length - 1) ^ 1);
+    for (const slot of [RECORD_FILE_A, RECORD_FILE_B]) {
+      for (const damaged of [lastFlipped, "\xff\xff", "\xff"]) {
+        const fake = createFakeHal();
+        fake.storage.set(slot, damaged);
+        expect(loadRecord(fake.hal).status, `${slot}: ${JSON.stringify(damaged.slice(-4))}`).toBe("corrupt");
+      }
+      // A torn first save in slot B alone is no record at all.
+      const torn = createFakeHal();
+      torn.storage.set(slot, text.slice(0, 9) + "\xff".repeat(text.length - 9));
+      expect(loadRecord(torn.hal).status).toBe("none");
+    }
+  });
+
   it("returns false on full flash or a bad read-back, leaving the current record", () => {
     const fake = createFakeHal();
     const r = sample();
