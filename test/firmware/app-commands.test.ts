@@ -618,6 +618,28 @@ describe("WIPE and FACTORY_RESET", () => {
     expect(reboot(rig).ask("HELLO").get("state")).toBe("unprovisioned");
   });
 
+  it("WIPE compacts the flash (the erased seeds leave it); re-provisioning does not (a cut there could lose the new record)", () => {
+    const rig = provisioned({ compact: true });
+    expect(outcome(rig.askAuthorised(MKEY, "PROVISION", provisionFields("TS-0002", MKEY, [totpProfile({ secret: SEED_B })])))).toBe("OK");
+    expect(rig.calls.compact).toBe(0);
+    expect(outcome(rig.askAuthorised(MKEY, "WIPE", []))).toBe("OK");
+    expect(rig.calls.compact).toBe(1);
+  });
+
+  it("WIPE after several re-provisionings erases both record slots", () => {
+    const rig = provisioned();
+    for (const serial of ["TS-0002", "TS-0003", "TS-0004"]) {
+      expect(outcome(rig.askAuthorised(MKEY, "PROVISION", provisionFields(serial, MKEY, [totpProfile({ secret: SEED_B })])))).toBe("OK");
+      expect(records(rig)).toHaveLength(1); // the previous slot forgotten each time
+    }
+    // A record left in the other slot, as a cut before the forget would leave it:
+    const [[name, data]] = records(rig);
+    rig.flash.storage.set(name === "tsrec.a" ? "tsrec.b" : "tsrec.a", data);
+    const booted = reboot(rig);
+    expect(outcome(booted.askAuthorised(MKEY, "WIPE", []))).toBe("OK");
+    expect(records(booted)).toEqual([]);
+  });
+
   it("FACTORY_RESET only with the button held; it erases everything and the outstanding nonce", () => {
     const rig = provisioned();
     const refused = rig.ask("FACTORY_RESET");

@@ -34,6 +34,8 @@ export interface AppRigOptions {
   deepSleep?: boolean;
   reboot?: boolean;
   repl?: boolean;
+  /** Storage can compact (count the calls), as Espruino's Storage.compact. */
+  compact?: boolean;
   /** A native SHA-1 (node:crypto), as Espruino's crypto.SHA1 would be. */
   nativeSha1?: boolean;
   /** Milliseconds into the second at power-on (the tick aligns to the next whole second). */
@@ -59,7 +61,7 @@ export interface AppRig {
   /** Everything the token wrote to the UART. */
   uart: string[];
   /** How often each optional hook was called. */
-  calls: { deepSleep: number; reboot: number; repl: number; nativeSha1: number };
+  calls: { deepSleep: number; reboot: number; repl: number; nativeSha1: number; compact: number };
   /** Sends raw bytes; returns the lines the token wrote meanwhile (without "\n"). */
   sendRaw(text: string): string[];
   /** Sends one request frame built by hand and returns its one answer. */
@@ -103,7 +105,7 @@ export function bootApp(options: AppRigOptions = {}): AppRig {
   if (options.withoutDisplay !== true) bus.attach(display);
   const flash = board?.flash ?? createFakeHal({ typedBytes: true });
   const uart: string[] = [];
-  const calls = { deepSleep: 0, reboot: 0, repl: 0, nativeSha1: 0 };
+  const calls = { deepSleep: 0, reboot: 0, repl: 0, nativeSha1: 0, compact: 0 };
   // The ESP32's own clock: it starts near 1970 at every boot; the token sets it from the DS3231
   // (and TIME_SET does). A token that forgot to would read 1970.
   let systemOffsetMs = clock.nowMs() - (options.startMsIntoSecond ?? 0);
@@ -138,6 +140,7 @@ export function bootApp(options: AppRigOptions = {}): AppRig {
       buttonHandler = handler;
     },
     buttonIsDown: () => held,
+    storageCompact: options.compact === true ? () => void calls.compact++ : null,
     deepSleep: options.deepSleep === true ? () => void calls.deepSleep++ : null,
     reboot: options.reboot === true ? () => void calls.reboot++ : null,
     openRepl: options.repl === true ? () => void calls.repl++ : null,
