@@ -92,7 +92,7 @@ export interface InstallResult {
 
 /** Version, board and crypto of the Espruino at the other end of a REPL. */
 export async function probe(driver: ReplDriver): Promise<EspruinoProbe> {
-  const [version, board, hasCrypto] = await driver.evaluate<[string, string, boolean]>(
+  const [version, board, hasCrypto] = await driver.evaluateRetrying<[string, string, boolean]>(
     `[process.env.VERSION,process.env.BOARD,(function(){try{return !!require("crypto").SHA1;}catch(e){return false;}})()]`,
   );
   return { version: String(version), board: String(board), hasCrypto: hasCrypto === true };

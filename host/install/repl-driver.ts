@@ -76,6 +76,26 @@ export interface ReplDriverOptions {
   xoffTimeoutMs?: number;
 }
 
+/**
+ * Where our answer is in a received line, as `[id,...]...` (the caller cuts at the last `]`):
+ * either print()'s own line, `=[id,...]`, or (seen on a loaded machine right after MAINTENANCE,
+ * with echo back on) the REPL showing that same text as a string value, `="=[id,...]"`, whose
+ * quotes inside are escaped. Null when the line holds no answer to `marker` ("=[id,").
+ */
+export function answerIn(line: string, marker: string): { text: string; shownAsValue: boolean } | null {
+  const at = line.indexOf(marker);
+  if (at < 0) return null;
+  if (line.slice(at - 2, at) !== '="') return { text: line.slice(at + 1), shownAsValue: false };
+  const literal = line.slice(at - 1, line.lastIndexOf('"') + 1);
+  try {
+    const shown = JSON.parse(literal) as unknown;
+    if (typeof shown === "string" && shown.startsWith(marker)) return { text: shown.slice(1), shownAsValue: true };
+  } catch {
+    // not a whole string literal: handed on as it is, and refused as "not JSON"
+  }
+  return { text: line.slice(at + 1), shownAsValue: true };
+}
+
 export class ReplDriver {
   /** Lines received that were not an answer we waited for (boot chatter, errors). */
   readonly chatter: string[] = [];
@@ -84,6 +104,8 @@ export class ReplDriver {
   private resume: Array<() => void> = [];
   private nextId = 1;
   private waiter: ((line: string) => void) | null = null;
+  /** An answer came back in the REPL's value form: sync() before the next line. */
+  private resyncFirst = false;
   private readonly unsubscribe: () => void;
   private readonly timeoutMs: number;
   private readonly pieceBytes: number;
@@ -161,12 +183,19 @@ export class ReplDriver {
     const deadline = Date.now() + totalMs;
     let attemptMs = Math.min(firstAttemptMs, totalMs);
     for (;;) {
+      this.resyncFirst = false; // this is the resync
       await this.interrupt();
       try {
         await this.evaluate("0", attemptMs);
-        return;
+        // Even "0" came back shown as a value: once more, while there is time (the answers
+        // still read right if the prompt keeps doing it).
+        if (!this.resyncFirst || Date.now() >= deadline) {
+          this.resyncFirst = false;
+          return;
+        }
       } catch (error) {
-        if (!(error instanceof ReplTimeoutError) || Date.now() >= deadline) throw error;
+        // A stray error line from a mangled earlier line (a ReplError) is as much "not yet" as silence.
+        if (!(error instanceof ReplTimeoutError || error instanceof ReplError) || Date.now() >= deadline) throw error;
       }
       attemptMs = Math.max(1, Math.min(attemptMs * 2, deadline - Date.now()));
     }
@@ -174,6 +203,7 @@ export class ReplDriver {
 
   /** Evaluates a JavaScript expression on the device and returns its value (through JSON). */
   async evaluate<T = unknown>(expression: string, timeoutMs = this.timeoutMs): Promise<T> {
+    if (this.resyncFirst) await this.sync();
     const id = this.nextId++;
     const marker = `=[${id},`;
     const line = `${ECHO_OFF}print("="+JSON.stringify([${id},(${expression})]))\n`;
@@ -183,11 +213,14 @@ export class ReplDriver {
         reject(new ReplTimeoutError(`no answer from the Espruino prompt on ${this.transport.description} within ${timeoutMs} ms (is the board powered, on this port, and not running other code?)`));
       }, timeoutMs);
       this.waiter = (received) => {
-        const at = received.indexOf(marker);
-        if (at >= 0) {
+        const found = answerIn(received, marker);
+        if (found !== null) {
           clearTimeout(timer);
           this.waiter = null;
-          resolve(received.slice(at + 1));
+          // Shown as a value, the line was not taken as sent (echo on, and whatever else the
+          // REPL made of it may still print an error): the prompt is cleared before the next.
+          if (found.shownAsValue) this.resyncFirst = true;
+          resolve(found.text);
           return;
         }
         const uncaught = received.indexOf("Uncaught ");
