@@ -157,7 +157,13 @@ function parseBlob(blob: Uint8Array): ParsedBlob {
   return { header, cost, salt, iv, tag, ciphertext: bytes.subarray(at) };
 }
 
-const aadBytes = (header: Uint8Array, aad: string) => Buffer.concat([header, Buffer.from(aad, "utf8")]);
+/** header | aad in one allocation (this runs once per seed of an export: 100,000 times). */
+function aadBytes(header: Uint8Array, aad: string): Buffer {
+  const bytes = Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(aad, "utf8"));
+  bytes.set(header, 0);
+  bytes.write(aad, HEADER_BYTES, "utf8");
+  return bytes;
+}
 
 /** Seals with an already derived key (the ledger's path: one key for the whole batch). */
 export function sealWithKey(escrowKey: EscrowKey, plaintext: Uint8Array, aad = ""): Buffer {
@@ -183,14 +189,38 @@ export function openWithKey(escrowKey: EscrowKey, blob: Uint8Array, aad = ""): U
   return decrypt(escrowKey.key, parsed, aad);
 }
 
+/**
+ * openWithKey for many blobs under one key (an export opens every seed of the ledger): the
+ * header and salt every blob of this key starts with are compared as 20 bytes at once instead of
+ * parsed blob by blob. A blob that does not start with them goes through openWithKey, which
+ * refuses it with the precise reason.
+ */
+export function escrowOpener(escrowKey: EscrowKey): (blob: Uint8Array, aad: string) => Uint8Array {
+  const header = Buffer.from([ESCROW_FORMAT_VERSION, escrowKey.cost.logN, escrowKey.cost.r, escrowKey.cost.p]);
+  const prefix = Buffer.concat([header, escrowKey.salt]);
+  const ivAt = prefix.length;
+  const tagAt = ivAt + IV_BYTES;
+  const ciphertextAt = tagAt + TAG_BYTES;
+  return (blob, aad) => {
+    const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+    if (bytes.length < ciphertextAt || prefix.compare(bytes, 0, ivAt) !== 0) return openWithKey(escrowKey, blob, aad);
+    return decrypt(escrowKey.key, { header, cost: escrowKey.cost, salt: escrowKey.salt, iv: bytes.subarray(ivAt, tagAt), tag: bytes.subarray(tagAt, ciphertextAt), ciphertext: bytes.subarray(ciphertextAt) }, aad);
+  };
+}
+
 function decrypt(key: Buffer, parsed: ParsedBlob, aad: string): Uint8Array {
+  let plaintext: Buffer | undefined;
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, parsed.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aadBytes(parsed.header, aad));
     decipher.setAuthTag(parsed.tag);
-    const plaintext = Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]);
+    // GCM is a stream mode: update() returns every plaintext byte and final() only checks the
+    // tag (throwing when it does not match), so nothing is concatenated.
+    plaintext = decipher.update(parsed.ciphertext);
+    decipher.final();
     return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
   } catch {
+    plaintext?.fill(0); // bytes the tag did not vouch for
     throw new EscrowError(ALTERED);
   }
 }

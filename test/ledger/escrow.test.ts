@@ -5,10 +5,13 @@ import {
   EscrowError,
   clearEscrowKeyCache,
   deriveEscrowKey,
+  escrowOpener,
   escrowPassphraseFromEnv,
   newEscrowSalt,
   openSeed,
+  openWithKey,
   sealSeed,
+  sealWithKey,
 } from "../../host/ledger/escrow.js";
 import { TEST_COST } from "./support.js";
 
@@ -99,5 +102,57 @@ describe("escrow", () => {
     expect(escrowPassphraseFromEnv({ TOKENSMITH_ESCROW_PASSPHRASE: "s3cret" })).toBe("s3cret");
     expect(escrowPassphraseFromEnv({ TOKENSMITH_ESCROW_PASSPHRASE: "" })).toBeUndefined();
     expect(escrowPassphraseFromEnv({})).toBeUndefined();
+  });
+});
+
+describe("escrowOpener (one key, many blobs: the export's path)", () => {
+  const key = deriveEscrowKey("opener pw", newEscrowSalt(), TEST_COST);
+  const open = escrowOpener(key);
+
+  it("opens what the key sealed, seeds of any length, as openWithKey does", () => {
+    for (const length of [0, 1, 10, 20, 32, 64]) {
+      const secret = new Uint8Array(Array.from({ length }, (_, i) => (i * 29 + length) & 0xff));
+      const blob = sealWithKey(key, secret, `S-${length}`);
+      expect(Buffer.from(open(blob, `S-${length}`)), `${length} bytes`).toEqual(Buffer.from(secret));
+      expect(Buffer.from(openWithKey(key, blob, `S-${length}`))).toEqual(Buffer.from(secret));
+    }
+  });
+
+  it("refuses, with openWithKey's words, a blob altered anywhere, moved to another serial, cut short, or sealed under another salt", () => {
+    const blob = sealWithKey(key, seed, "TS-1");
+    const refusals = (bad: Uint8Array, aad = "TS-1") => {
+      let mine = "";
+      let reference = "";
+      try {
+        open(bad, aad);
+      } catch (error) {
+        expect(error).toBeInstanceOf(EscrowError);
+        mine = (error as Error).message;
+      }
+      try {
+        openWithKey(key, bad, aad);
+      } catch (error) {
+        reference = (error as Error).message;
+      }
+      expect(mine).toMatch(/wrong passphrase or the escrow was altered/);
+      expect(mine).toBe(reference);
+      return mine;
+    };
+    for (const at of [0, 1, 3, 4, 19, 20, 31, 32, 47, 48, blob.length - 1]) {
+      const bad = Buffer.from(blob);
+      bad[at] ^= 0x01;
+      refusals(bad);
+    }
+    refusals(blob, "TS-2");
+    expect(refusals(blob.subarray(0, 47))).toMatch(/too short/);
+    const elsewhere = sealWithKey(deriveEscrowKey("opener pw", newEscrowSalt(), TEST_COST), seed, "TS-1");
+    expect(refusals(elsewhere)).toMatch(/another escrow salt/);
+  });
+
+  it("opens a blob that is a view into a larger buffer (a page of rows)", () => {
+    const blob = sealWithKey(key, seed, "TS-3");
+    const shelf = new Uint8Array(blob.length + 10);
+    shelf.set(blob, 7);
+    expect(Buffer.from(open(shelf.subarray(7, 7 + blob.length), "TS-3"))).toEqual(Buffer.from(seed));
   });
 });
