@@ -1,7 +1,8 @@
 /**
  * `tokensmith export duo` over a ledger of 100,000 escrowed tokens: the whole path (open the
  * ledger, unlock the escrow, stream rows, decrypt each seed, format, write the 0600 file), timed
- * in a child process so its peak memory is its own. Populating the ledger is timed too: it is
+ * in a child process (bench/ledger-export-child.mjs, running the built program from dist/ as the
+ * CLI does) so its peak memory is its own. Populating the ledger is timed too: it is
  * the ledger's write throughput (two fsynced transactions a token).
  */
 import { execFileSync } from "node:child_process";
@@ -13,27 +14,6 @@ import { openLedger } from "../host/ledger/ledger.js";
 import { fmt, row } from "./measure.js";
 
 const PASSPHRASE = "benchmark passphrase";
-
-/**
- * The child's side: export every token to Duo as the CLI does (streamed: rows, seeds and lines
- * one at a time into a draft file) and report the time beyond the escrow unlock, and peak RSS.
- */
-async function child(ledgerFile: string, out: string): Promise<void> {
-  const { streamDuoExport } = await import("../host/export/duo-stream.js");
-  const { exportFilePath } = await import("../host/export/from-ledger.js");
-  const { SecretFileDraft } = await import("../host/export/write-file.js");
-  const start = performance.now();
-  const ledger = openLedger(ledgerFile);
-  ledger.unlockEscrow(PASSPHRASE);
-  const unlocked = performance.now();
-  const result = await streamDuoExport(ledger, {}, (part, _title, parts) => SecretFileDraft.start(exportFilePath(out, part, parts)));
-  ledger.recordExport({ format: "duo:" + result.parts[0].part, path: out, serials: result.parts[0].serials });
-  ledger.close();
-  const end = performance.now();
-  process.stdout.write(
-    JSON.stringify({ seconds: (end - start) / 1000, unlockSeconds: (unlocked - start) / 1000, tokens: result.parts[0].serials.length, maxRssKiB: process.resourceUsage().maxRSS }),
-  );
-}
 
 export async function runLedgerExportBenchmark(count = 100_000): Promise<void> {
   console.log(`\nExport of ${fmt(count)} ledger entries to Duo (tokensmith export duo's path)`);
@@ -54,7 +34,7 @@ export async function runLedgerExportBenchmark(count = 100_000): Promise<void> {
   row("populating the ledger (not part of the export)", `${((performance.now() - start) / 1000).toFixed(1)} s, ${fmt(statSync(ledgerFile).size / 1048576, 1)} MiB`);
   const out = path.join(folder, "duo.txt");
   const result = JSON.parse(
-    execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", ledgerFile, out], { encoding: "utf8", maxBuffer: 1 << 20 }),
+    execFileSync(process.execPath, [fileURLToPath(new URL("./ledger-export-child.mjs", import.meta.url)), ledgerFile, out, PASSPHRASE], { encoding: "utf8", maxBuffer: 1 << 20 }),
   );
   row("export wall time (open, unlock, decrypt, format, write)", `${result.seconds.toFixed(2)} s (${fmt(result.tokens / result.seconds)} tokens/s)`);
   row("  of which the one-time escrow unlock (scrypt)", `${result.unlockSeconds.toFixed(2)} s`);
@@ -63,5 +43,3 @@ export async function runLedgerExportBenchmark(count = 100_000): Promise<void> {
   row("file written", `${fmt(statSync(out).size / 1048576, 1)} MiB`);
   rmSync(folder, { recursive: true, force: true });
 }
-
-if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4]);

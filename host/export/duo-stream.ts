@@ -1,7 +1,7 @@
 /**
  * `export duo` of a whole ledger (or batch) as a stream: rows read, seeds opened, lines checked
- * and written one token at a time, so 100,000 tokens take about as much memory as one (the
- * serials kept for the export record aside). One file per Duo token type, as Duo imports one
+ * and written a page of PAGE_ROWS tokens at a time, so 100,000 tokens take about as much memory
+ * as a page (the serials kept for the export record aside). One file per Duo token type, as Duo imports one
  * type at a time. Every token is still checked before anything appears: the lines go to
  * drafts (temporary files) that are put in place only when every token was fine; one bad
  * token discards them all and the error lists every bad token.
@@ -54,6 +54,8 @@ export interface StreamedDuoExport {
  * grown line by line: those lines would outlive the young generation and bloat the heap.)
  */
 const CHUNK_BYTES = 1 << 16;
+/** Tokens read (and seeds opened) at a time. */
+const PAGE_ROWS = 128;
 /** Longer than any Duo line: a 128-character serial, 160 hex digits of an 80-byte seed, ",4294967295". */
 const MAX_LINE_BYTES = 512;
 
@@ -70,7 +72,7 @@ export async function streamDuoExport(
   const types = DUO_TOKEN_TYPES.filter((e) => present.has(e.tokenType));
 
   const parts = new Map<DuoTokenType, { title: string; sink: ExportSink | null; chunk: Buffer; used: number; serials: string[] }>();
-  for (const e of types) parts.set(e.tokenType, { title: e.title, sink: null, chunk: Buffer.alloc(CHUNK_BYTES + MAX_LINE_BYTES), used: 0, serials: [] });
+  for (const e of types) parts.set(e.tokenType, { title: e.title, sink: null, chunk: Buffer.alloc(CHUNK_BYTES + PAGE_ROWS * MAX_LINE_BYTES), used: 0, serials: [] });
   const problems: string[] = [];
   const warnings = new ExportWarnings("duo");
   const flush = async (type: DuoTokenType) => {
@@ -82,25 +84,29 @@ export async function streamDuoExport(
     part.used = 0;
   };
   try {
-    for await (const row of ledger.provisionedWithSeeds(selection)) {
-      const token = row as ExportToken; // the same fields; a null secret (no escrow) was refused above
+    for (const page of ledger.provisionedSeedPages(selection, PAGE_ROWS)) {
       try {
-        const line = duoImportLine(token);
-        warnings.add(token);
-        if (problems.length > 0) continue; // nothing more is written once the export is refused
-        if (line.length > MAX_LINE_BYTES) throw new Error(`a Duo line of ${line.length} characters (at most ${MAX_LINE_BYTES} expected)`); // would not fit the chunk
-        const type = duoTypeOfProfile(token);
-        const part = parts.get(type)!;
-        part.used += part.chunk.write(line, part.used, "latin1"); // a Duo line is ASCII (checked)
-        part.chunk[part.used++] = 0x0a;
-        part.serials.push(token.serial);
-        if (part.used >= CHUNK_BYTES) await flush(type);
-      } catch (error) {
-        if (!(error instanceof ExportError)) throw error;
-        problems.push(...(error.problems.length > 0 ? error.problems : [error.message]));
+        for (const row of page) {
+          const token = row as ExportToken; // the same fields; a null secret (no escrow) was refused above
+          try {
+            const line = duoImportLine(token);
+            warnings.add(token);
+            if (problems.length > 0) continue; // nothing more is written once the export is refused
+            if (line.length > MAX_LINE_BYTES) throw new Error(`a Duo line of ${line.length} characters (at most ${MAX_LINE_BYTES} expected)`); // would not fit the chunk
+            const part = parts.get(duoTypeOfProfile(token))!;
+            part.used += part.chunk.write(line, part.used, "latin1"); // a Duo line is ASCII (checked)
+            part.chunk[part.used++] = 0x0a;
+            part.serials.push(token.serial);
+          } catch (error) {
+            if (!(error instanceof ExportError)) throw error;
+            problems.push(...(error.problems.length > 0 ? error.problems : [error.message]));
+          }
+        }
       } finally {
-        row.secret?.fill(0);
+        for (const row of page) row.secret?.fill(0);
       }
+      // Written between pages: a chunk has room for a whole page beyond CHUNK_BYTES.
+      for (const [type, part] of parts) if (part.used >= CHUNK_BYTES) await flush(type);
     }
     refuseIfAny(problems, "Duo's hardware token import");
     for (const type of parts.keys()) await flush(type);
