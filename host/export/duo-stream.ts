@@ -1,8 +1,8 @@
 /**
  * `export duo` of a whole ledger (or batch) as a stream: rows read, seeds opened, lines checked
  * and written a page of PAGE_ROWS tokens at a time, so 100,000 tokens take about as much memory
- * as a page (the serials kept for the export record aside). One file per Duo token type, as Duo imports one
- * type at a time. Every token is still checked before anything appears: the lines go to
+ * as a page (the serials kept for the export record aside). One file per Duo token type, as Duo
+ * imports one type at a time. Every token is still checked before anything appears: the lines go to
  * drafts (temporary files) that are put in place only when every token was fine; one bad
  * token discards them all and the error lists every bad token.
  */
@@ -83,25 +83,26 @@ export async function streamDuoExport(
     part.chunk.fill(0, 0, part.used); // it held seeds
     part.used = 0;
   };
+  /** One token's line into its part's chunk, or its problems into the list. */
+  const take = (token: ExportToken) => {
+    try {
+      const line = duoImportLine(token);
+      warnings.add(token);
+      if (problems.length > 0) return; // nothing more is written once the export is refused
+      if (line.length > MAX_LINE_BYTES) throw new Error(`a Duo line of ${line.length} characters (at most ${MAX_LINE_BYTES} expected)`); // would not fit the chunk
+      const part = parts.get(duoTypeOfProfile(token))!;
+      part.used += part.chunk.write(line, part.used, "latin1"); // a Duo line is ASCII (checked)
+      part.chunk[part.used++] = 0x0a;
+      part.serials.push(token.serial);
+    } catch (error) {
+      if (!(error instanceof ExportError)) throw error;
+      problems.push(...(error.problems.length > 0 ? error.problems : [error.message]));
+    }
+  };
   try {
     for (const page of ledger.provisionedSeedPages(selection, PAGE_ROWS)) {
       try {
-        for (const row of page) {
-          const token = row as ExportToken; // the same fields; a null secret (no escrow) was refused above
-          try {
-            const line = duoImportLine(token);
-            warnings.add(token);
-            if (problems.length > 0) continue; // nothing more is written once the export is refused
-            if (line.length > MAX_LINE_BYTES) throw new Error(`a Duo line of ${line.length} characters (at most ${MAX_LINE_BYTES} expected)`); // would not fit the chunk
-            const part = parts.get(duoTypeOfProfile(token))!;
-            part.used += part.chunk.write(line, part.used, "latin1"); // a Duo line is ASCII (checked)
-            part.chunk[part.used++] = 0x0a;
-            part.serials.push(token.serial);
-          } catch (error) {
-            if (!(error instanceof ExportError)) throw error;
-            problems.push(...(error.problems.length > 0 ? error.problems : [error.message]));
-          }
-        }
+        for (const row of page) take(row as ExportToken); // the same fields; a null secret (no escrow) was refused above
       } finally {
         for (const row of page) row.secret?.fill(0);
       }

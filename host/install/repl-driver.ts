@@ -82,7 +82,7 @@ export interface ReplDriverOptions {
  * with echo back on) the REPL showing that same text as a string value, `="=[id,...]"`, whose
  * quotes inside are escaped. Null when the line holds no answer to `marker` ("=[id,").
  */
-export function answerIn(line: string, marker: string): { text: string; shownAsValue: boolean } | null {
+function answerIn(line: string, marker: string): { text: string; shownAsValue: boolean } | null {
   const at = line.indexOf(marker);
   if (at < 0) return null;
   if (line.slice(at - 2, at) !== '="') return { text: line.slice(at + 1), shownAsValue: false };
@@ -242,7 +242,7 @@ export class ReplDriver {
     let parsed: unknown;
     try {
       // The answer is one JSON array; anything after its closing bracket on the same line is
-      // the REPL's own chatter (seen on a loaded machine right after MAINTENANCE: `[1,0]"`).
+      // the REPL's own chatter, not ours.
       parsed = JSON.parse(text.slice(0, text.lastIndexOf("]") + 1));
     } catch {
       throw new ReplError(`an answer that is not JSON: ${text.slice(0, 80)}`);

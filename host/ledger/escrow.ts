@@ -165,9 +165,12 @@ function aadBytes(header: Uint8Array, aad: string): Buffer {
   return bytes;
 }
 
+/** The 4 header bytes of every blob sealed under `cost`. */
+const headerOf = (cost: Readonly<ScryptCost>) => Buffer.from([ESCROW_FORMAT_VERSION, cost.logN, cost.r, cost.p]);
+
 /** Seals with an already derived key (the ledger's path: one key for the whole batch). */
 export function sealWithKey(escrowKey: EscrowKey, plaintext: Uint8Array, aad = ""): Buffer {
-  const header = Buffer.from([ESCROW_FORMAT_VERSION, escrowKey.cost.logN, escrowKey.cost.r, escrowKey.cost.p]);
+  const header = headerOf(escrowKey.cost);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", escrowKey.key, iv);
   cipher.setAAD(aadBytes(header, aad));
@@ -196,7 +199,7 @@ export function openWithKey(escrowKey: EscrowKey, blob: Uint8Array, aad = ""): U
  * refuses it with the precise reason.
  */
 export function escrowOpener(escrowKey: EscrowKey): (blob: Uint8Array, aad: string) => Uint8Array {
-  const header = Buffer.from([ESCROW_FORMAT_VERSION, escrowKey.cost.logN, escrowKey.cost.r, escrowKey.cost.p]);
+  const header = headerOf(escrowKey.cost);
   const prefix = Buffer.concat([header, escrowKey.salt]);
   const ivAt = prefix.length;
   const tagAt = ivAt + IV_BYTES;

@@ -795,8 +795,8 @@ export class Ledger {
         const page: ProvisionedSeed[] = [];
         try {
           for (const [serial, label, kind, algorithm, digits, period, counter, escrow] of rows) {
-            if (escrow !== null) open ??= escrowOpener(this.escrowKey ?? this.requireKey(`cannot read the escrowed seed of ${serial}`));
-            page.push({ serial, label, kind, algorithm, digits, period, counter, secret: escrow === null ? null : open!(escrow, serial) });
+            const secret = escrow === null ? null : (open ??= escrowOpener(this.escrowKey ?? this.requireKey(`cannot read the escrowed seed of ${serial}`)))(escrow, serial);
+            page.push({ serial, label, kind, algorithm, digits, period, counter, secret });
           }
         } catch (error) {
           for (const row of page) row.secret?.fill(0);
